@@ -1,0 +1,67 @@
+"""GasFlow: the gas utility's service rules as BPMN processes that run, remind, escalate and prove their history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from app.settings import Settings, from_environ
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI. No work at import time; no schema is made here."""
+    from app import clock
+    from app.extensions import csrf, db, migrate
+    from app.services.runtime import Runtime
+    from app.services.tx import configure_engine
+    from app.web import register_web
+
+    settings = settings or from_environ()
+    app = Flask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=False)
+    app.config.update(
+        GASFLOW=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        SQLALCHEMY_SESSION_OPTIONS={"expire_on_commit": False},
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.auth for cookie sessions only; bearer calls carry no cookie
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=max(settings.max_bpmn_bytes, settings.max_task_data_bytes) + 64_000,
+        JSON_AS_ASCII=False,
+        TESTING=settings.testing,
+    )
+    app.json.ensure_ascii = False
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    app.extensions["gasflow_runtime"] = Runtime(settings.script_timeout_seconds, settings.max_task_data_bytes)
+    if settings.time_travel:
+        from app.services.clock_admin import offset_from_db
+
+        def offset_source():
+            with app.app_context():
+                return offset_from_db()
+
+        clock.install_offset_source(offset_source)
+    else:
+        clock.install_offset_source(None)
+    register_web(app)
+    return app
+
+
+def _engine_options(settings: Settings) -> dict:
+    if settings.is_sqlite:
+        return {"connect_args": {"check_same_thread": False, "timeout": 10}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def _migrations_dir():
+    from app.settings import PROJECT_ROOT
+
+    return PROJECT_ROOT / "migrations"

@@ -1,0 +1,214 @@
+"""The `gasflow` command: a Flask CLI group (deploy, users, audit, clock, timers, scheduler, setup, serve)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app import create_app
+from app.services.errors import ServiceError
+
+
+def _fail(err: Exception) -> None:
+    raise click.ClickException(getattr(err, "detail", None) or str(err))
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True)
+def main() -> None:
+    """GasFlow: the utility's service rules as BPMN processes."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@with_appcontext
+def deploy(paths: tuple[Path, ...]) -> None:
+    """Deploy BPMN files (default: processes/). Idempotent: unchanged files keep their version."""
+    from app import engine
+    from app.services import definitions
+
+    targets = list(paths) or [current_app.config["GASFLOW"].processes_dir]
+    try:
+        for row, created in definitions.deploy_paths(targets):
+            click.echo(f"{row.key} v{row.version} {'deployed' if created else 'unchanged'}")
+    except engine.BpmnInvalid as err:
+        for problem in err.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException("deployment refused") from None
+
+
+@main.group()
+def users() -> None:
+    """Users and API tokens."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--unit", required=True, help="unit name, e.g. 客服中心")
+@click.option("--role", "roles", multiple=True, default=["staff"], show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--display-name")
+@click.option("--superior")
+@with_appcontext
+def users_add(username, unit, roles, password, display_name, superior) -> None:
+    from app.services import users as user_service
+
+    try:
+        user = user_service.add_user(username, password, unit, list(roles), display_name, superior)
+    except ServiceError as err:
+        _fail(err)
+    click.echo(f"user {user.username} ({user.unit.name}; {', '.join(sorted(user.roles))}) added")
+
+
+@users.command("token")
+@click.argument("username")
+@with_appcontext
+def users_token(username) -> None:
+    """Print a new bearer token (the previous one stops working)."""
+    from app.services import users as user_service
+
+    try:
+        click.echo(user_service.issue_token(username))
+    except ServiceError as err:
+        _fail(err)
+
+
+@main.group()
+def audit() -> None:
+    """Check the history: hash chains and replay."""
+
+
+@audit.command("verify")
+@click.argument("instance_id", required=False, type=int)
+@click.option("--all", "all_", is_flag=True, help="every instance")
+@with_appcontext
+def audit_verify(instance_id, all_) -> None:
+    from app.services import audit as audit_service
+
+    if instance_id is None and not all_:
+        raise click.UsageError("give an instance id or --all")
+    try:
+        reports = audit_service.verify(None if all_ else instance_id)
+    except ServiceError as err:
+        _fail(err)
+    broken = [r for r in reports if not r.ok]
+    for r in broken:
+        click.echo(f"instance {r.instance_id}: BROKEN at event {r.first_broken_seq}: {r.reason}")
+    click.echo(f"{len(reports)} instance(s) checked, {len(broken)} broken")
+    if broken:
+        sys.exit(1)
+
+
+@audit.command("replay")
+@click.argument("instance_id", type=int)
+@with_appcontext
+def audit_replay(instance_id) -> None:
+    from app.services import audit as audit_service
+
+    try:
+        report = audit_service.replay(instance_id)
+    except ServiceError as err:
+        _fail(err)
+    click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.group()
+def clock() -> None:
+    """Move the clock (only with GASFLOW_TIME_TRAVEL=1)."""
+
+
+@clock.command("set")
+@click.argument("when")
+@with_appcontext
+def clock_set(when) -> None:
+    from app.services import clock_admin
+
+    try:
+        target = datetime.fromisoformat(when)
+        clock_admin.set_clock(target)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date-time: {when}") from None
+    except ServiceError as err:
+        _fail(err)
+    click.echo(f"clock set to {target.isoformat()}")
+
+
+@clock.command("reset")
+@with_appcontext
+def clock_reset() -> None:
+    from app.services import clock_admin
+
+    try:
+        clock_admin.reset_clock()
+    except ServiceError as err:
+        _fail(err)
+    click.echo("clock follows the system time again")
+
+
+@main.group()
+def timers() -> None:
+    """Timer operations."""
+
+
+@timers.command("sweep")
+@with_appcontext
+def timers_sweep() -> None:
+    """Fire every due timer once (one pass)."""
+    from app.services import timers as timer_service
+
+    click.echo(f"{timer_service.sweep()} timer(s) fired")
+
+
+@main.command()
+def scheduler() -> None:
+    """Run the scheduler as its own process (any number may run against one PostgreSQL)."""
+    from app import scheduler as jobs
+
+    app = current_app._get_current_object()
+    click.echo("scheduler running; Ctrl-C stops it")
+    jobs.blocking(app).start()
+
+
+@main.command()
+@click.option("--demo/--no-demo", default=True, help="load the demo directory and users")
+@with_appcontext
+def setup(demo: bool) -> None:
+    """Migrate the database, seed the calendar, deploy processes/ and (by default) load demo users. Idempotent."""
+    from flask_migrate import upgrade
+
+    from app.services import calendar_admin, definitions
+    from app.services import demo as demo_service
+
+    upgrade()
+    added = calendar_admin.seed_from_package()
+    click.echo(f"calendar: {added} day(s) added")
+    for row, created in definitions.deploy_paths([current_app.config["GASFLOW"].processes_dir]):
+        click.echo(f"{row.key} v{row.version} {'deployed' if created else 'unchanged'}")
+    if demo:
+        for line in demo_service.load_directory():
+            click.echo(line)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, help="run the jobs in this process")
+def serve(host, port, threads, with_scheduler) -> None:
+    """Serve the app with waitress (no reloader, so the scheduler starts exactly once)."""
+    import waitress
+
+    from app import scheduler as jobs
+
+    app = current_app._get_current_object()
+    if with_scheduler:
+        jobs.background(app).start()
+    click.echo(f"GasFlow on http://{host}:{port}")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="gasflow")

@@ -1,0 +1,80 @@
+"""The one source of "now" (design.md, Time).
+
+Order of precedence:
+1. a pinned instant (``pinned(at)``): one engine operation sees one instant, and replay pins each event's recorded time,
+   so a replay reproduces the stored state exactly;
+2. an offset from the database, when time travel is on (``gasflow clock set``), so server, scheduler and CLI agree;
+3. the system clock.
+All values are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_pinned: ContextVar[datetime | None] = ContextVar("gasflow_pinned_now", default=None)
+_offset_source: Callable[[], timedelta] | None = None
+_cache: tuple[float, timedelta] = (0.0, timedelta(0))
+_CACHE_SECONDS = 1.0
+
+
+def system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def now() -> datetime:
+    pinned_at = _pinned.get()
+    if pinned_at is not None:
+        return pinned_at
+    return system_now() + offset()
+
+
+def offset() -> timedelta:
+    """The time-travel offset; read from its source at most once a second (it changes rarely, now() is hot)."""
+    global _cache
+    if _offset_source is None:
+        return timedelta(0)
+    checked_at, value = _cache
+    mono = time.monotonic()
+    if mono - checked_at > _CACHE_SECONDS:
+        value = _offset_source()
+        _cache = (mono, value)
+    return value
+
+
+def install_offset_source(source: Callable[[], timedelta] | None) -> None:
+    global _offset_source, _cache
+    _offset_source = source
+    _cache = (0.0, timedelta(0))
+
+
+def forget_cached_offset() -> None:
+    global _cache
+    _cache = (0.0, timedelta(0))
+
+
+@contextlib.contextmanager
+def pinned(at: datetime) -> Iterator[datetime]:
+    if at.tzinfo is None:
+        raise ValueError("clock.pinned needs a timezone-aware datetime")
+    token = _pinned.set(at.astimezone(UTC))
+    try:
+        yield at
+    finally:
+        _pinned.reset(token)
+
+
+def to_local(value: datetime) -> datetime:
+    return value.astimezone(SHANGHAI)
+
+
+def ensure_aware(value: datetime) -> datetime:
+    """Stored datetimes come back naive from SQLite; they are UTC by convention."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

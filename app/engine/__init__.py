@@ -1,0 +1,34 @@
+"""The only package that imports SpiffWorkflow (design.md). Everything it returns is a plain dataclass."""
+
+from app.engine import shims  # noqa: F401  (installs the clock and task-id hooks before any workflow runs)
+from app.engine.definitions import Definition, UserTaskInfo, parse_definition, process_key_of
+from app.engine.errors import (
+    BpmnInvalid,
+    DataTooLarge,
+    EngineError,
+    NotWaitingForMessage,
+    Problem,
+    ScriptError,
+    TaskNotReady,
+)
+from app.engine.runtime import ElementState, Engine, ReadyTask, StepResult, WaitingTimer, digest
+
+__all__ = [
+    "BpmnInvalid",
+    "DataTooLarge",
+    "Definition",
+    "ElementState",
+    "Engine",
+    "EngineError",
+    "NotWaitingForMessage",
+    "Problem",
+    "ReadyTask",
+    "ScriptError",
+    "StepResult",
+    "TaskNotReady",
+    "UserTaskInfo",
+    "WaitingTimer",
+    "digest",
+    "parse_definition",
+    "process_key_of",
+]

@@ -1,0 +1,236 @@
+"""Running instances: start, complete a task, fire timers, deliver a message. Returns plain dataclasses.
+
+Each operation loads the stored state, runs at one pinned instant (app.clock) with seeded task ids (shims), and
+returns the new state with its digest, so the service layer can save it and replay can reproduce it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from app import clock
+from app.engine import sandbox, shims
+from app.engine.definitions import Definition
+from app.engine.errors import DataTooLarge, EngineError, NotWaitingForMessage, ScriptError, TaskNotReady
+from app.engine.serializer import dump_state, load_state
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    id: str
+    spec_name: str
+    name: str
+    lane: str | None
+    properties: dict
+    data: dict
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    spec_name: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class StepResult:
+    state_json: str
+    digest: str
+    completed: bool
+    ready_tasks: list[ReadyTask]
+    timers: list[WaitingTimer]
+    case_data: dict
+    fired_timers: list[str]
+    finished_task_ids: list[str]
+
+
+@dataclass(frozen=True)
+class ElementState:
+    """Per diagram element: for marking done/active elements in the viewer and for audits."""
+
+    spec_name: str
+    state: str
+
+
+def digest(state_json: str) -> str:
+    return hashlib.sha256(state_json.encode("utf-8")).hexdigest()
+
+
+def _timer_due(task) -> datetime | None:
+    value = task.task_spec.event_definition.details(task).value
+    if value is None:
+        return None
+    if isinstance(value, dict):  # a cycle timer not yet started
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    due = TimerEventDefinition.get_datetime(value)
+    return datetime.fromtimestamp(due.timestamp(), UTC)  # a plain datetime, not the clock shim's subclass
+
+
+class Engine:
+    def __init__(self, functions: dict[str, Callable], timeout_seconds: float = 2.0, max_data_bytes: int = 1_000_000):
+        self.max_data_bytes = max_data_bytes
+        self.script_engine = sandbox.script_engine(functions, timeout_seconds, max_data_bytes)
+
+    # -- operations ---------------------------------------------------------------------------------------------
+    def start(self, definition: Definition, data: dict, seed: str, at: datetime) -> StepResult:
+        sandbox.check_data_size(data, self.max_data_bytes)
+        with clock.pinned(at), shims.task_ids(seed, 0) as ids:
+            workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=self.script_engine)
+            workflow.task_tree.data.update(data)
+            return self._run(workflow, ids, before=set(), fired=[])
+
+    def complete_task(
+        self, definition: Definition, state_json: str, seed: str, task_id: str, data: dict, at: datetime
+    ) -> StepResult:
+        sandbox.check_data_size(data, self.max_data_bytes)
+        with clock.pinned(at):
+            workflow, id_seq = self._load(definition, state_json)
+            task = self._ready_task(workflow, task_id)
+            with shims.task_ids(seed, id_seq) as ids:
+                before = self._finished_ids(workflow)
+                task.data.update(data)
+                self._guard(task.run)
+                return self._run(workflow, ids, before=before, fired=[])
+
+    def fire_timers(self, definition: Definition, state_json: str, seed: str, at: datetime) -> StepResult:
+        with clock.pinned(at):
+            workflow, id_seq = self._load(definition, state_json)
+            with shims.task_ids(seed, id_seq) as ids:
+                before = self._finished_ids(workflow)
+                waiting = {str(t.id): t.task_spec.name for t in self._timer_tasks(workflow)}
+                self._guard(workflow.refresh_timers)
+                fired = [
+                    name
+                    for tid, name in waiting.items()
+                    if workflow.get_task_from_id(UUID(tid)).state != TaskState.WAITING
+                ]
+                return self._run(workflow, ids, before=before, fired=fired)
+
+    def deliver_message(
+        self, definition: Definition, state_json: str, seed: str, name: str, payload: dict, at: datetime
+    ) -> StepResult:
+        sandbox.check_data_size(payload, self.max_data_bytes)
+        with clock.pinned(at):
+            workflow, id_seq = self._load(definition, state_json)
+            with shims.task_ids(seed, id_seq) as ids:
+                before = self._finished_ids(workflow)
+                event = BpmnEvent(MessageEventDefinition(name), payload=payload)
+                try:
+                    workflow.send_event(event)
+                except WorkflowException:
+                    raise NotWaitingForMessage(
+                        f"此流程当前不在等待消息 {name} (not waiting for message {name})"
+                    ) from None
+                return self._run(workflow, ids, before=before, fired=[])
+
+    # -- read-only views ----------------------------------------------------------------------------------------
+    def task_data(self, definition: Definition, state_json: str, task_id: str) -> dict:
+        workflow, _ = self._load(definition, state_json)
+        task = workflow.get_task_from_id(UUID(str(task_id)))
+        return dict(task.data) if task is not None else {}
+
+    def case_data(self, definition: Definition, state_json: str) -> dict:
+        workflow, _ = self._load(definition, state_json)
+        last = workflow.last_task
+        return dict(last.data) if last is not None else dict(workflow.task_tree.data)
+
+    def waiting_messages(self, definition: Definition, state_json: str) -> list[str]:
+        workflow, _ = self._load(definition, state_json)
+        return [e.name for e in workflow.waiting_events() if e.event_type.endswith("MessageEventDefinition")]
+
+    def element_states(self, definition: Definition, state_json: str) -> list[ElementState]:
+        """Every task in the tree, whatever its parent's state (get_tasks(state=...) would not descend)."""
+        workflow, _ = self._load(definition, state_json)
+        tasks = list(workflow.get_tasks())
+        for sub in workflow.subprocesses.values():
+            tasks.extend(sub.get_tasks())
+        return [ElementState(t.task_spec.name, TaskState.get_name(t.state)) for t in tasks]
+
+    # -- internals ----------------------------------------------------------------------------------------------
+    def _load(self, definition: Definition, state_json: str):
+        try:
+            return load_state(state_json, definition.spec, definition.subprocess_specs, self.script_engine)
+        except (KeyError, ValueError) as err:
+            raise EngineError(f"stored state does not match definition {definition.key}: {err}") from None
+
+    @staticmethod
+    def _ready_task(workflow: BpmnWorkflow, task_id: str):
+        try:
+            task = workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, TypeError, WorkflowException):
+            task = None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(f"任务 {task_id} 不是待办状态 (task is not ready)")
+        return task
+
+    @staticmethod
+    def _finished_ids(workflow: BpmnWorkflow) -> set[str]:
+        return {str(t.id) for t in workflow.get_tasks(state=TaskState.FINISHED_MASK)}
+
+    @staticmethod
+    def _timer_tasks(workflow: BpmnWorkflow) -> list:
+        return [
+            t
+            for t in workflow.event_manager.tasks.values()
+            if isinstance(t.task_spec.event_definition, TimerEventDefinition) and t.state == TaskState.WAITING
+        ]
+
+    def _guard(self, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except SpiffWorkflowException as err:
+            cause = getattr(err, "exception", None) or err.__cause__
+            element = getattr(getattr(err, "task_spec", None), "name", "") or ""
+            if isinstance(cause, DataTooLarge):
+                raise DataTooLarge(cause.message, element) from None
+            if isinstance(cause, EngineError):
+                raise ScriptError(f"{element}: {cause.message}", element) from None
+            raise ScriptError(f"{element}: {err}", element) from None
+        except EngineError:
+            raise
+        except RecursionError:
+            raise ScriptError("脚本递归过深 (script recursion too deep)") from None
+
+    def _run(self, workflow: BpmnWorkflow, ids, before: set[str], fired: list[str]) -> StepResult:
+        self._guard(workflow.do_engine_steps)
+        state_json = dump_state(workflow, ids.count)
+        ready = [
+            ReadyTask(
+                id=str(t.id),
+                spec_name=t.task_spec.name,
+                name=t.task_spec.bpmn_name or t.task_spec.name,
+                lane=t.task_spec.lane,
+                properties=dict((getattr(t.task_spec, "extensions", None) or {}).get("properties", {})),
+                data=t.data,
+            )
+            for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+        ]
+        timers = []
+        for t in self._timer_tasks(workflow):
+            due = _timer_due(t)
+            if due is not None:
+                timers.append(WaitingTimer(str(t.id), t.task_spec.name, due))
+        finished = sorted(self._finished_ids(workflow) - before)
+        last = workflow.last_task
+        return StepResult(
+            state_json=state_json,
+            digest=digest(state_json),
+            completed=workflow.completed,
+            ready_tasks=ready,
+            timers=timers,
+            case_data=dict(last.data) if last is not None else dict(workflow.task_tree.data),
+            fired_timers=fired,
+            finished_task_ids=finished,
+        )

@@ -1,0 +1,119 @@
+"""Process instances and their projections: inbox rows, timers, correlation keys (design.md, Persistence)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_key: Mapped[str] = mapped_column(String(128))
+    business_key: Mapped[str | None] = mapped_column(String(128))
+    # running, completed, error
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    # The engine's state without the spec (design.md): about half the round-trip cost of embedding it.
+    state_json: Mapped[str] = mapped_column(Text)
+    # Optimistic lock: a write that read a stale revision is refused (409), never applied.
+    revision: Mapped[int] = mapped_column(default=1)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Head of the hash chain of this instance's events.
+    event_seq: Mapped[int] = mapped_column(default=0)
+    event_hash: Mapped[str] = mapped_column(String(64), default="")
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_process_instance_key_status", ProcessInstance.process_key, ProcessInstance.status)
+Index("ix_process_instance_business_key", ProcessInstance.business_key)
+
+
+class HumanTask(db.Model):
+    """One inbox row per user task the engine made ready; finished rows stay for 已办 and reports."""
+
+    __tablename__ = "human_task"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    process_key: Mapped[str] = mapped_column(String(128))
+    spec_name: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(256))
+    lane: Mapped[str | None] = mapped_column(String(64))
+    candidate_group: Mapped[str | None] = mapped_column(String(64))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    form_key: Mapped[str | None] = mapped_column(String(128))
+    # ready, completed, cancelled
+    state: Mapped[str] = mapped_column(String(16), default="ready")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_provisional: Mapped[bool] = mapped_column(default=False)
+    # "working_days" or "hours": how time left is counted for this task's SLA.
+    sla_kind: Mapped[str | None] = mapped_column(String(16))
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    business_key: Mapped[str | None] = mapped_column(String(128))
+    # What staff search the inbox by (customer name, phone, account), kept with the row so the inbox needs no join.
+    subject: Mapped[str | None] = mapped_column(String(256))
+
+
+_OPEN = text("state = 'ready'")
+Index(
+    "ix_human_task_open_group",
+    HumanTask.candidate_group,
+    HumanTask.due_at,
+    sqlite_where=_OPEN,
+    postgresql_where=_OPEN,
+)
+Index(
+    "ix_human_task_open_assignee",
+    HumanTask.assignee_id,
+    HumanTask.due_at,
+    sqlite_where=_OPEN,
+    postgresql_where=_OPEN,
+)
+Index("ix_human_task_open_due", HumanTask.due_at, sqlite_where=_OPEN, postgresql_where=_OPEN)
+Index("ix_human_task_done_by", HumanTask.completed_by_id, HumanTask.completed_at)
+Index("ix_human_task_instance", HumanTask.instance_id)
+
+
+class Timer(db.Model):
+    """A waiting timer event; the scheduler sweeps rows whose due_at has passed."""
+
+    __tablename__ = "timer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    spec_name: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when firing failed (a script error on the path it started); the sweep leaves it for an operator.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+Index("ix_timer_due_at", Timer.due_at)
+Index("ix_timer_instance", Timer.instance_id)
+
+
+class Correlation(db.Model):
+    """Keys that route a message to an instance (business key, account number, complaint number...)."""
+
+    __tablename__ = "correlation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(256))
+
+
+Index("ix_correlation_key_value", Correlation.key, Correlation.value)
+Index("ix_correlation_instance", Correlation.instance_id)

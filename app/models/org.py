@@ -1,0 +1,66 @@
+"""Units, users and their roles (issue 2 §7; the directory grows in issue 4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+# Roles a user may hold. 部门负责人 signs off disconnections (S24.6) and the 信息处理表 (C15.1).
+ROLES = {
+    "staff": "员工",
+    "head": "部门负责人",
+    "process_owner": "流程负责人",
+    "auditor": "审计",
+    "admin": "管理员",
+}
+
+
+class Unit(db.Model):
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    # csc (客服中心), branch (主营分公司), department (职能部门)
+    kind: Mapped[str] = mapped_column(String(16), default="department")
+    district: Mapped[str | None] = mapped_column(String(32))
+
+
+class User(db.Model):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    superior_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # sha256 of the bearer token; the token itself is shown once and never stored.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(32))
+
+
+Index("ix_user_role_role", UserRole.role)

@@ -1,0 +1,39 @@
+"""Who may see what, beyond task candidacy: instance visibility and role checks used by every endpoint."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, or_, select
+
+from app.extensions import db
+from app.models import HumanTask, ProcessInstance, User
+from app.services.errors import Forbidden
+from app.services.groups import groups_of
+
+OVERSEERS = {"auditor", "admin"}
+
+
+def require_role(user: User, *roles: str) -> None:
+    if not set(roles) & user.roles:
+        names = "、".join(roles)
+        raise Forbidden(f"需要以下角色之一：{names} (requires one of the roles: {', '.join(roles)})")
+
+
+def may_view_instance(user: User, instance: ProcessInstance) -> bool:
+    if OVERSEERS & user.roles or instance.started_by_id == user.id:
+        return True
+    involved = select(
+        exists().where(
+            HumanTask.instance_id == instance.id,
+            or_(
+                HumanTask.candidate_group.in_(sorted(groups_of(user))),
+                HumanTask.assignee_id == user.id,
+                HumanTask.completed_by_id == user.id,
+            ),
+        )
+    )
+    return bool(db.session.scalar(involved))
+
+
+def require_view_instance(user: User, instance: ProcessInstance) -> None:
+    if not may_view_instance(user, instance):
+        raise Forbidden("您与此案件无关，无权查看 (you have no part in this case)")

@@ -1,0 +1,88 @@
+"""Task forms: JSON Schema (draft 2020-12) files under forms/<process>/<formKey>.json, plus UI hints."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from app.services.errors import Invalid, NotFound
+
+_MESSAGES = {
+    "required": "必填",
+    "type": "类型不正确",
+    "enum": "不在可选范围内",
+    "minLength": "太短",
+    "maxLength": "太长",
+    "minimum": "太小",
+    "maximum": "太大",
+    "pattern": "格式不正确",
+    "format": "格式不正确",
+    "minItems": "至少选择一项",
+    "additionalProperties": "不是此表单的字段",
+    "const": "取值不正确",
+}
+
+
+def form_path(process_key: str, form_key: str) -> Path:
+    return Path(current_app.config["GASFLOW"].forms_dir) / process_key / f"{form_key}.json"
+
+
+@lru_cache(maxsize=512)
+def _load(path: str, mtime: float) -> dict:
+    schema = json.loads(Path(path).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def load_form(process_key: str, form_key: str) -> dict:
+    path = form_path(process_key, form_key)
+    if not path.is_file():
+        raise NotFound(f"表单 {process_key}/{form_key}.json 不存在 (form file missing)")
+    try:
+        return _load(str(path), path.stat().st_mtime)
+    except (ValueError, SchemaError) as err:
+        raise Invalid(f"表单 {process_key}/{form_key}.json 无效: {err}") from None
+
+
+def form_problems(schema: dict, data: dict) -> list[dict]:
+    """Every failing field with a message a person can act on (Chinese first, the validator's English after)."""
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path = [str(p) for p in error.absolute_path]
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            path.append(missing)
+        elif error.validator == "additionalProperties":
+            extra = error.message.split("'")[1] if "'" in error.message else ""
+            path.append(extra)
+        field = ".".join(p for p in path if p)
+        title = schema.get("properties", {}).get(path[0], {}).get("title", field) if path else field
+        problems.append(
+            {
+                "field": field,
+                "message": f"{title}：{_MESSAGES.get(str(error.validator), '无效')}",
+                "detail": error.message,
+            }
+        )
+    return problems
+
+
+def validate(process_key: str, form_key: str | None, data: dict) -> dict:
+    """Data for a task: checked against its form; a task without a form takes no data."""
+    if not isinstance(data, dict):
+        raise Invalid("表单数据必须是 JSON 对象 (data must be an object)")
+    if not form_key:
+        if data:
+            raise Invalid("此任务没有表单，不接受数据 (this task has no form and takes no data)", fields=sorted(data))
+        return {}
+    schema = load_form(process_key, form_key)
+    problems = form_problems(schema, data)
+    if problems:
+        raise Invalid("表单有误，请按提示修改 (form data invalid)", errors=problems)
+    return data

@@ -1,0 +1,217 @@
+"""Running instances: start, complete a task, deliver a message, fire timers; each is one transaction.
+
+Every state change is saved with an optimistic check on ``revision`` (a stale write is refused with 409 and nothing
+of it is applied), its projections, and its events, in one commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from app import clock, engine
+from app.extensions import db
+from app.models import Correlation, HumanTask, ProcessDefinition, ProcessInstance, User
+from app.services import definitions, forms, history, projections
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.groups import groups_of
+from app.services.history import NewEvent
+from app.services.runtime import runtime
+from app.services.tx import writes
+
+SYSTEM = "system"
+
+
+def _actor(user: User | None) -> tuple[str, int | None]:
+    return (user.username, user.id) if user is not None else (SYSTEM, None)
+
+
+def seed_of(instance: ProcessInstance) -> str:
+    return str(instance.id)
+
+
+def run_engine(operation):
+    """Engine failures become 422 with the element and message; the stored state is left as it was."""
+    try:
+        return operation()
+    except engine.TaskNotReady as err:
+        raise Conflict(err.message) from None
+    except engine.EngineError as err:
+        raise Invalid(err.message, element=err.element_id) from None
+
+
+def save_step(
+    instance: ProcessInstance,
+    definition: engine.Definition,
+    result: engine.StepResult,
+    now: datetime,
+    events: list[NewEvent],
+    completed_task_id: str | None = None,
+    completed_by_id: int | None = None,
+) -> None:
+    """Write the new state if nobody else wrote since we read it, then projections and events, same transaction."""
+    status = "completed" if result.completed else "running"
+    changed = db.session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == instance.id, ProcessInstance.revision == instance.revision)
+        .values(
+            state_json=result.state_json,
+            revision=instance.revision + 1,
+            status=status,
+            ended_at=now if result.completed else None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision: someone else changed this case)")
+    instance.revision += 1
+    instance.status = status
+    ready_events = projections.apply(instance, definition, result, now, completed_task_id, completed_by_id)
+    all_events = events + ready_events
+    if result.completed:
+        projections.close_instance(instance.id, now)
+        all_events.append(NewEvent("completed", now, SYSTEM))
+    history.append(instance.id, all_events)
+
+
+def _lock_read(instance_id: int) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
+    return instance
+
+
+@writes
+def start(process_key: str, data: dict, user: User | None, business_key: str | None = None) -> ProcessInstance:
+    if not isinstance(data, dict):
+        raise Invalid("data 必须是 JSON 对象 (data must be an object)")
+    row = definitions.latest(process_key)
+    definition = runtime().definition(row.id)
+    now = clock.now()
+    actor, actor_id = _actor(user)
+    business_key = business_key or (str(data["business_key"]) if data.get("business_key") else None)
+    instance = ProcessInstance(
+        definition_id=row.id,
+        process_key=row.key,
+        business_key=business_key,
+        status="running",
+        state_json="{}",
+        revision=0,
+        started_at=now,
+        started_by_id=actor_id,
+    )
+    db.session.add(instance)
+    db.session.flush()
+    result = run_engine(lambda: runtime().engine.start(definition, data, seed_of(instance), now))
+    started = NewEvent(
+        "started",
+        now,
+        actor,
+        actor_id,
+        payload={"process": row.key, "version": row.version, "data": data, "business_key": business_key},
+        state_digest=result.digest,
+    )
+    save_step(instance, definition, result, now, [started])
+    return instance
+
+
+def _check_may_work(task: HumanTask, user: User) -> None:
+    if task.assignee_id is not None and task.assignee_id != user.id:
+        raise Forbidden("此任务已由他人认领，只有认领人可以办理 (task is assigned to someone else)")
+    if task.assignee_id is None and task.candidate_group not in groups_of(user):
+        raise Forbidden(f"您不在“{task.candidate_group}”组，不能办理此任务 (not a candidate for this task)")
+
+
+@writes
+def complete_task(task_id: str, data: dict, user: User, expected_revision: int | None = None) -> ProcessInstance:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在 (unknown task)")
+    if task.state != "ready":
+        raise Conflict("任务已办结或已取消 (task already completed or cancelled)")
+    _check_may_work(task, user)
+    data = forms.validate(task.process_key, task.form_key, data)
+    instance = _lock_read(task.instance_id)
+    if expected_revision is not None and expected_revision != instance.revision:
+        raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision)")
+    definition = runtime().definition(instance.definition_id)
+    now = clock.now()
+    result = run_engine(
+        lambda: runtime().engine.complete_task(definition, instance.state_json, seed_of(instance), task_id, data, now)
+    )
+    done = NewEvent(
+        "task_completed",
+        now,
+        user.username,
+        user.id,
+        task_id=task_id,
+        payload={"spec_name": task.spec_name, "data": data},
+        state_digest=result.digest,
+    )
+    save_step(instance, definition, result, now, [done], completed_task_id=task_id, completed_by_id=user.id)
+    return instance
+
+
+def instances_for(correlation: dict[str, str]) -> list[int]:
+    ids: set[int] | None = None
+    for key, value in correlation.items():
+        found = set(
+            db.session.scalars(
+                select(Correlation.instance_id).where(Correlation.key == key, Correlation.value == str(value))
+            )
+        )
+        ids = found if ids is None else ids & found
+    return sorted(ids or [])
+
+
+@writes
+def deliver_message(name: str, correlation: dict, payload: dict, user: User | None) -> list[int]:
+    """Route a message to the running instances whose correlation keys all match; returns those that caught it."""
+    if not name or not isinstance(correlation, dict) or not correlation:
+        raise Invalid("消息需要 name 和至少一个 correlation 键 (name and correlation are required)")
+    if not isinstance(payload, dict):
+        raise Invalid("payload 必须是 JSON 对象 (payload must be an object)")
+    caught = []
+    actor, actor_id = _actor(user)
+    for instance_id in instances_for(correlation):
+        instance = _lock_read(instance_id)
+        if instance.status != "running":
+            continue
+        definition = runtime().definition(instance.definition_id)
+        now = clock.now()
+        try:
+            result = runtime().engine.deliver_message(
+                definition, instance.state_json, seed_of(instance), name, payload, now
+            )
+        except engine.NotWaitingForMessage:
+            continue
+        except engine.EngineError as err:
+            raise Invalid(err.message, element=err.element_id) from None
+        received = NewEvent(
+            "message_received",
+            now,
+            actor,
+            actor_id,
+            payload={"name": name, "correlation": correlation, "payload": payload},
+            state_digest=result.digest,
+        )
+        save_step(instance, definition, result, now, [received])
+        caught.append(instance.id)
+    if not caught:
+        keys = "、".join(f"{k}={v}" for k, v in correlation.items())
+        raise NotFound(f"没有正在等待消息 {name} 的流程实例（{keys}）(no instance is waiting for this message)")
+    return caught
+
+
+def get(instance_id: int) -> ProcessInstance:
+    return _lock_read(instance_id)
+
+
+def definition_row(instance: ProcessInstance) -> ProcessDefinition:
+    return db.session.get(ProcessDefinition, instance.definition_id)
+
+
+def case_data(instance: ProcessInstance) -> dict:
+    """The data of the case as the last step left it (what the case page shows)."""
+    return runtime().engine.case_data(runtime().definition(instance.definition_id), instance.state_json)

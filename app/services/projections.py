@@ -1,0 +1,140 @@
+"""Projections of the engine state, written in the same transaction as the state (design.md, Persistence):
+the inbox rows (human_task), the timer rows the scheduler sweeps, and the correlation keys messages are routed by."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+
+from app import engine
+from app.extensions import db
+from app.models import Correlation, HumanTask, ProcessInstance, Timer
+from app.services import groups, sla
+from app.services.history import NewEvent
+
+# Case fields copied onto inbox rows so staff can search by customer, phone or account without a join.
+SUBJECT_FIELDS = ("customer_name", "account_no", "phone", "complainant.name", "complainant.phone", "case_no")
+
+
+def _field(data: dict, path: str):
+    value = data
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def subject_of(data: dict) -> str | None:
+    parts = [str(v) for f in SUBJECT_FIELDS if (v := _field(data, f)) not in (None, "")]
+    return " ".join(parts)[:256] or None
+
+
+def correlation_values(definition: engine.Definition, business_key: str | None, data: dict) -> set[tuple[str, str]]:
+    keys = [k.strip() for k in definition.properties.get("correlationKeys", "").split(",") if k.strip()]
+    values = {("business_key", business_key)} if business_key else set()
+    for key in keys:
+        value = _field(data, key)
+        if value not in (None, ""):
+            values.add((key, str(value)))
+    return values
+
+
+def apply(
+    instance: ProcessInstance,
+    definition: engine.Definition,
+    result: engine.StepResult,
+    now: datetime,
+    completed_task_id: str | None = None,
+    completed_by_id: int | None = None,
+) -> list[NewEvent]:
+    """Bring the projections in line with ``result``; returns the task_ready events to append."""
+    events = _apply_tasks(instance, definition, result, now, completed_task_id, completed_by_id)
+    _apply_timers(instance.id, result)
+    _apply_correlations(instance, definition, result)
+    return events
+
+
+def _apply_tasks(instance, definition, result, now, completed_task_id, completed_by_id) -> list[NewEvent]:
+    open_ids = set(
+        db.session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))
+    )
+    ready_ids = {t.id for t in result.ready_tasks}
+    if completed_task_id is not None:
+        db.session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == completed_task_id)
+            .values(state="completed", completed_at=now, completed_by_id=completed_by_id)
+        )
+    gone = open_ids - ready_ids - {completed_task_id}
+    if gone:  # interrupted by a boundary event, or the instance ended: no longer workable
+        db.session.execute(update(HumanTask).where(HumanTask.id.in_(gone)).values(state="cancelled", completed_at=now))
+    rows, events = [], []
+    for task in result.ready_tasks:
+        if task.id in open_ids:
+            continue
+        due = sla.due_for(task.properties, task.data, now)
+        rows.append(
+            {
+                "id": task.id,
+                "instance_id": instance.id,
+                "process_key": instance.process_key,
+                "spec_name": task.spec_name,
+                "name": task.name,
+                "lane": task.lane,
+                "candidate_group": groups.candidate_group(task.lane, task.data),
+                "form_key": task.properties.get("formKey"),
+                "state": "ready",
+                "created_at": now,
+                "due_at": due.at,
+                "due_provisional": due.provisional,
+                "sla_kind": due.kind,
+                "business_key": instance.business_key,
+                "subject": subject_of(task.data),
+            }
+        )
+        payload = {"spec_name": task.spec_name, "name": task.name, "candidate_group": rows[-1]["candidate_group"]}
+        if due.at is not None:
+            payload["due_at"] = due.at.isoformat()
+        events.append(NewEvent("task_ready", now, "system", task_id=task.id, payload=payload))
+    if rows:
+        db.session.execute(insert(HumanTask), rows)
+    return events
+
+
+def _apply_timers(instance_id: int, result) -> None:
+    existing = set(db.session.scalars(select(Timer.task_id).where(Timer.instance_id == instance_id)))
+    waiting = {t.task_id: t for t in result.timers}
+    stale = existing - set(waiting)
+    if stale:
+        db.session.execute(delete(Timer).where(Timer.instance_id == instance_id, Timer.task_id.in_(stale)))
+    fresh = [
+        {"instance_id": instance_id, "task_id": t.task_id, "spec_name": t.spec_name, "due_at": t.due_at}
+        for tid, t in waiting.items()
+        if tid not in existing
+    ]
+    if fresh:
+        db.session.execute(insert(Timer), fresh)
+
+
+def _apply_correlations(instance, definition, result) -> None:
+    wanted = correlation_values(definition, instance.business_key, result.case_data)
+    if not wanted:
+        return
+    rows = db.session.execute(
+        select(Correlation.id, Correlation.key, Correlation.value).where(Correlation.instance_id == instance.id)
+    ).all()
+    have = {(r.key, r.value): r.id for r in rows}
+    stale = [row_id for kv, row_id in have.items() if kv not in wanted and kv[0] != "business_key"]
+    if stale:
+        db.session.execute(delete(Correlation).where(Correlation.id.in_(stale)))
+    fresh = [{"instance_id": instance.id, "key": k, "value": v} for k, v in wanted if (k, v) not in have]
+    if fresh:
+        db.session.execute(insert(Correlation), fresh)
+
+
+def close_instance(instance_id: int, now: datetime) -> None:
+    """A finished instance routes no more messages and keeps no timers."""
+    db.session.execute(delete(Correlation).where(Correlation.instance_id == instance_id))
+    db.session.execute(delete(Timer).where(Timer.instance_id == instance_id))

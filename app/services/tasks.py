@@ -1,0 +1,174 @@
+"""Inbox queries and the claim / unclaim / delegate rules (issue 2 §7, issue 3 §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select, update
+
+from app import clock
+from app.extensions import db
+from app.models import HumanTask, User
+from app.services import users
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.groups import groups_of
+from app.services.history import NewEvent, append
+from app.services.tx import writes
+
+PAGE_SIZE = 50
+SCOPES = ("mine", "group", "all", "done")
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    scope: str = "mine"
+    overdue: bool = False
+    due_before: datetime | None = None
+    process: str | None = None
+    q: str | None = None
+    page: int = 1
+    page_size: int = PAGE_SIZE
+
+
+def get(task_id: str) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在 (unknown task)")
+    return task
+
+
+def is_candidate(task: HumanTask, user: User) -> bool:
+    return task.candidate_group in groups_of(user)
+
+
+def may_see(task: HumanTask, user: User) -> bool:
+    if task.assignee_id == user.id or task.completed_by_id == user.id or is_candidate(task, user):
+        return True
+    return bool({"auditor", "admin"} & user.roles)
+
+
+def _query(user: User, query: InboxQuery) -> Select:
+    now = clock.now()
+    if query.scope == "mine":
+        stmt = select(HumanTask).where(HumanTask.state == "ready", HumanTask.assignee_id == user.id)
+    elif query.scope == "group":
+        stmt = select(HumanTask).where(
+            HumanTask.state == "ready",
+            HumanTask.assignee_id.is_(None),
+            HumanTask.candidate_group.in_(sorted(groups_of(user))),
+        )
+    elif query.scope == "all":
+        stmt = select(HumanTask).where(
+            HumanTask.state == "ready",
+            or_(HumanTask.assignee_id == user.id, HumanTask.candidate_group.in_(sorted(groups_of(user)))),
+        )
+    elif query.scope == "done":
+        stmt = select(HumanTask).where(HumanTask.completed_by_id == user.id)
+    else:
+        raise Invalid(f"scope 只能是 {', '.join(SCOPES)} (unknown scope)")
+    if query.overdue:
+        stmt = stmt.where(HumanTask.due_at < now)
+    if query.due_before is not None:
+        stmt = stmt.where(HumanTask.due_at < query.due_before)
+    if query.process:
+        stmt = stmt.where(HumanTask.process_key == query.process)
+    if query.q:
+        like = f"%{query.q.strip()}%"
+        stmt = stmt.where(or_(HumanTask.subject.like(like), HumanTask.business_key.like(like)))
+    return stmt
+
+
+def inbox(user: User, query: InboxQuery) -> tuple[list[HumanTask], int]:
+    stmt = _query(user, query)
+    if query.scope == "done":
+        ordered = stmt.order_by(HumanTask.completed_at.desc())
+    else:
+        ordered = stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+    page = max(1, query.page)
+    rows = list(db.session.scalars(ordered.limit(query.page_size).offset((page - 1) * query.page_size)))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return rows, total
+
+
+def _event(task: HumanTask, kind: str, user: User, **payload) -> None:
+    append(task.instance_id, [NewEvent(kind, clock.now(), user.username, user.id, task_id=task.id, payload=payload)])
+
+
+def _ready(task_id: str) -> HumanTask:
+    task = get(task_id)
+    if task.state != "ready":
+        raise Conflict("任务已办结或已取消 (task already completed or cancelled)")
+    return task
+
+
+@writes
+def claim(task_id: str, user: User) -> HumanTask:
+    task = _ready(task_id)
+    if not is_candidate(task, user):
+        raise Forbidden(f"您不在“{task.candidate_group}”组，不能认领此任务 (not a candidate)")
+    # The WHERE clause is the lock: of two claims only one finds the row unassigned.
+    claimed = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.state == "ready", HumanTask.assignee_id.is_(None))
+        .values(assignee_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.refresh(task)
+        if task.assignee_id == user.id:
+            return task
+        raise Conflict("任务刚被他人认领 (task was just claimed by someone else)")
+    task.assignee_id = user.id
+    _event(task, "claimed", user)
+    return task
+
+
+@writes
+def unclaim(task_id: str, user: User) -> HumanTask:
+    task = _ready(task_id)
+    if task.assignee_id is None:
+        raise Conflict("任务尚未被认领 (task is not claimed)")
+    if task.assignee_id != user.id and not ("head" in user.roles and is_candidate(task, user)):
+        raise Forbidden("只有认领人或本组部门负责人可以退回 (only the assignee or the group's head may unclaim)")
+    released = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.assignee_id == task.assignee_id, HumanTask.state == "ready")
+        .values(assignee_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if released != 1:
+        raise Conflict("任务状态已变化，请刷新 (task changed meanwhile)")
+    previous = task.assignee_id
+    task.assignee_id = None
+    _event(task, "unclaimed", user, previous_assignee_id=previous)
+    return task
+
+
+@writes
+def delegate(task_id: str, user: User, to_username: str) -> HumanTask:
+    """The assignee (or the group's head) hands the task to another member of its candidate group."""
+    task = _ready(task_id)
+    if task.assignee_id != user.id and not ("head" in user.roles and is_candidate(task, user)):
+        raise Forbidden("只有认领人或本组部门负责人可以转办 (only the assignee or the group's head may delegate)")
+    target = users.get_by_username(to_username)
+    if not target.active or not is_candidate(task, target):
+        raise Invalid(f"{target.display_name} 不在“{task.candidate_group}”组，不能接办 (delegate must be a candidate)")
+    moved = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.assignee_id == task.assignee_id, HumanTask.state == "ready")
+        .values(assignee_id=target.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise Conflict("任务状态已变化，请刷新 (task changed meanwhile)")
+    previous = task.assignee_id
+    task.assignee_id = target.id
+    _event(task, "delegated", user, previous_assignee_id=previous, to=target.username)
+    return task
+
+
+def of_instance(instance_id: int) -> list[HumanTask]:
+    return list(
+        db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.created_at))
+    )

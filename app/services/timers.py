@@ -1,0 +1,109 @@
+"""The timer sweep (issue 3 §4): fire every due timer exactly once, whoever else is sweeping.
+
+One transaction per instance. On PostgreSQL the due row is claimed with FOR UPDATE SKIP LOCKED, so several scheduler
+processes share the work; on SQLite the write lock (BEGIN IMMEDIATE) queues them. Either way the instance's revision
+check makes a second firing impossible: the loser's write is refused and its transaction rolled back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from app import clock
+from app.extensions import db
+from app.models import ProcessInstance, Timer
+from app.services import history
+from app.services.errors import Conflict, Invalid
+from app.services.history import NewEvent
+from app.services.instances import run_engine, save_step, seed_of
+from app.services.runtime import runtime
+from app.services.tx import writes
+
+SCHEDULER = "scheduler"
+
+
+class TimerFailed(Exception):
+    def __init__(self, instance_id: int, message: str):
+        super().__init__(message)
+        self.instance_id = instance_id
+        self.message = message
+
+
+def _claim_due(now: datetime, skip: set[int]) -> Timer | None:
+    query = select(Timer).where(Timer.due_at < now, Timer.failed_at.is_(None)).order_by(Timer.due_at).limit(1)
+    if skip:
+        query = query.where(Timer.instance_id.not_in(skip))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return db.session.scalars(query).first()
+
+
+@writes
+def fire_next(skip: set[int]) -> tuple[int | None, int]:
+    """Fire the due timers of the instance with the earliest due timer. Returns (instance id, timers fired)."""
+    now = clock.now()
+    timer = _claim_due(now, skip)
+    if timer is None:
+        return None, 0
+    instance = db.session.get(ProcessInstance, timer.instance_id)
+    due = {t.task_id: t.due_at for t in db.session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
+    definition = runtime().definition(instance.definition_id)
+    try:
+        result = run_engine(
+            lambda: runtime().engine.fire_timers(definition, instance.state_json, seed_of(instance), now)
+        )
+    except Invalid as err:
+        raise TimerFailed(instance.id, err.detail) from None
+    if not result.fired_timers:
+        return instance.id, 0
+    fired = NewEvent(
+        "timer_fired",
+        now,
+        SCHEDULER,
+        payload={
+            "timers": result.fired_timers,
+            "due_at": min(d for d in due.values() if d < now).isoformat(),
+            "clock": now.isoformat(),
+            "late_seconds": round((now - timer.due_at).total_seconds(), 3),
+        },
+        state_digest=result.digest,
+    )
+    save_step(instance, definition, result, now, [fired])
+    return instance.id, len(result.fired_timers)
+
+
+def sweep(max_instances: int = 10_000) -> int:
+    """One pass: fire everything that is due now. Returns the number of timers fired."""
+    fired, seen, conflicts = 0, set(), 0
+    while len(seen) < max_instances:
+        try:
+            instance_id, count = fire_next(seen)
+        except Conflict:
+            conflicts += 1  # another sweeper or a user changed that instance first; its timer is re-read
+            if conflicts > max_instances:
+                break
+            continue
+        except TimerFailed as failure:
+            record_failure(failure.instance_id, failure.message)
+            seen.add(failure.instance_id)
+            continue
+        if instance_id is None:
+            break
+        seen.add(instance_id)
+        fired += count
+    return fired
+
+
+@writes
+def record_failure(instance_id: int, message: str) -> None:
+    """Keep the failure on the record and stop retrying it every tick; an operator fixes and retries."""
+    now = clock.now()
+    db.session.execute(update(Timer).where(Timer.instance_id == instance_id, Timer.due_at < now).values(failed_at=now))
+    db.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(error=message))
+    history.append(instance_id, [NewEvent("error", now, SCHEDULER, payload={"message": message})])
+
+
+def next_due() -> datetime | None:
+    return db.session.scalar(select(Timer.due_at).where(Timer.failed_at.is_(None)).order_by(Timer.due_at).limit(1))

@@ -1,0 +1,75 @@
+"""Transactions. Each public service function is one transaction and the only place that commits (design.md).
+
+On SQLite a writing transaction starts with BEGIN IMMEDIATE: it takes the write lock up front, so two writers queue
+instead of one failing when it upgrades a stale read snapshot. Readers start a plain BEGIN and never block on WAL.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import ParamSpec, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.extensions import db
+from app.services.errors import Conflict
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_write_intent: ContextVar[bool] = ContextVar("gasflow_write_intent", default=False)
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def writes(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run fn as one writing transaction: commit on success, roll back on any error."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = db.session()  # the request's (scoped) session
+        if _write_intent.get():  # nested call: the outer transaction commits
+            return fn(*args, **kwargs)
+        if session.in_transaction():
+            session.commit()  # end a read snapshot so the write starts fresh (and IMMEDIATE on SQLite)
+        token = _write_intent.set(True)
+        try:
+            result = fn(*args, **kwargs)
+            session.commit()
+            return result
+        except IntegrityError as err:
+            session.rollback()
+            raise Conflict(f"数据已被他人修改，请刷新后重试 (conflicting write: {err.orig})") from None
+        except OperationalError as err:
+            session.rollback()
+            if "locked" in str(err.orig).lower():
+                raise Conflict("数据库正忙，请稍后重试 (database busy, try again)") from None
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            _write_intent.reset(token)
+
+    return wrapper

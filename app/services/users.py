@@ -1,0 +1,129 @@
+"""Users, units, passwords and API tokens (issue 2 §7)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app import clock
+from app.extensions import db
+from app.models import ROLES, Unit, User, UserRole
+from app.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from app.services.tx import writes
+
+# After this many wrong passwords in a row, each further try waits (issue 7: a delay after several failures).
+FAILURES_BEFORE_DELAY = 5
+LOCK_SECONDS = 30
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@writes
+def ensure_unit(name: str, kind: str = "department", district: str | None = None) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.name == name))
+    if unit is None:
+        unit = Unit(name=name, kind=kind, district=district)
+        db.session.add(unit)
+        db.session.flush()
+    return unit
+
+
+@writes
+def add_user(
+    username: str,
+    password: str,
+    unit_name: str,
+    roles: list[str],
+    display_name: str | None = None,
+    superior: str | None = None,
+) -> User:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise Invalid(f"未知角色 {sorted(unknown)}；可选：{', '.join(ROLES)}")
+    if len(password) < 8:
+        raise Invalid("密码至少 8 位 (password must have at least 8 characters)")
+    unit = db.session.scalar(select(Unit).where(Unit.name == unit_name))
+    if unit is None:
+        raise NotFound(f"单位“{unit_name}”不存在 (unknown unit)")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Invalid(f"用户名 {username} 已存在 (username taken)")
+    superior_id = None
+    if superior:
+        superior_id = db.session.scalar(select(User.id).where(User.username == superior))
+        if superior_id is None:
+            raise NotFound(f"上级 {superior} 不存在 (unknown superior)")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=generate_password_hash(password),
+        unit=unit,
+        superior_id=superior_id,
+        created_at=clock.now(),
+        role_rows=[UserRole(role=r) for r in sorted(set(roles) or {"staff"})],
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@writes
+def issue_token(username: str) -> str:
+    """A new bearer token for the user; the old one stops working. Only its hash is stored."""
+    user = get_by_username(username)
+    token = secrets.token_urlsafe(32)
+    user.token_hash = _token_hash(token)
+    return token
+
+
+def user_for_token(token: str) -> User:
+    user = db.session.scalar(select(User).where(User.token_hash == _token_hash(token)))
+    if user is None or not user.active:
+        raise Unauthenticated("令牌无效或已停用 (invalid or revoked token)")
+    return user
+
+
+def get_by_username(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在 (unknown user)")
+    return user
+
+
+def get(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def login(username: str, password: str) -> User:
+    """Browser login. Wrong passwords are counted (and that count is committed); after several, tries wait a while."""
+    user, error = _attempt_login(username, password)
+    if error is not None:
+        raise error
+    return user
+
+
+@writes
+def _attempt_login(username: str, password: str) -> tuple[User | None, Exception | None]:
+    user = db.session.scalar(select(User).where(User.username == username))
+    now = clock.now()
+    if user is not None and user.failed_logins >= FAILURES_BEFORE_DELAY and user.last_failed_login_at:
+        wait = clock.ensure_aware(user.last_failed_login_at) + timedelta(seconds=LOCK_SECONDS) - now
+        if wait > timedelta(0):
+            seconds = int(wait.total_seconds()) + 1
+            return None, Forbidden(f"密码错误次数过多，请 {seconds} 秒后再试 (too many failures, wait {seconds} s)")
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        if user is not None:
+            user.failed_logins += 1
+            user.last_failed_login_at = now
+        return None, Unauthenticated("用户名或密码错误 (wrong username or password)")
+    user.failed_logins = 0
+    return user, None
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.unit_id, User.username)))

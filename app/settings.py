@@ -1,0 +1,90 @@
+"""Typed settings. The only module that reads os.environ (design.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    processes_dir: Path = PROJECT_ROOT / "processes"
+    forms_dir: Path = PROJECT_ROOT / "forms"
+    secret_key: str = ""
+    # GASFLOW_TIME_TRAVEL=1 lets an administrator move the clock (demos, training, black-box tests).
+    time_travel: bool = False
+    # Run the APScheduler jobs inside the web process (the single-machine default of `make run`).
+    run_scheduler: bool = False
+    scheduler_tick_seconds: float = 0.5
+    # Sandbox limits for diagram scripts (design.md, engine boundary).
+    script_timeout_seconds: float = 2.0
+    max_task_data_bytes: int = 1_000_000
+    max_bpmn_bytes: int = 2_000_000
+    session_minutes: int = 480
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def with_overrides(self, **overrides) -> Settings:
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise TypeError(f"unknown settings: {sorted(unknown)}")
+        return replace(self, **overrides)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _instance_secret(instance_dir: Path) -> str:
+    """A per-installation random key kept beside the database, so no secret lives in code."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def from_environ(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    instance_dir = Path(env.get("GASFLOW_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'gasflow.db'}"
+    return Settings(
+        database_url=database_url,
+        instance_dir=instance_dir,
+        processes_dir=Path(env.get("GASFLOW_PROCESSES_DIR", PROJECT_ROOT / "processes")),
+        forms_dir=Path(env.get("GASFLOW_FORMS_DIR", PROJECT_ROOT / "forms")),
+        secret_key=env.get("GASFLOW_SECRET_KEY") or _instance_secret(instance_dir),
+        time_travel=_bool(env.get("GASFLOW_TIME_TRAVEL")),
+        run_scheduler=_bool(env.get("GASFLOW_RUN_SCHEDULER")),
+        scheduler_tick_seconds=float(env.get("GASFLOW_SCHEDULER_TICK", "0.5")),
+        script_timeout_seconds=float(env.get("GASFLOW_SCRIPT_TIMEOUT", "2.0")),
+        max_task_data_bytes=int(env.get("GASFLOW_MAX_TASK_DATA_BYTES", "1000000")),
+        session_minutes=int(env.get("GASFLOW_SESSION_MINUTES", "480")),
+    )
+
+
+def test_postgres_url(environ: dict[str, str] | None = None) -> str | None:
+    """GASFLOW_TEST_POSTGRES names the server the suite must also run on (CI sets it)."""
+    env = os.environ if environ is None else environ
+    value = env.get("GASFLOW_TEST_POSTGRES", "").strip()
+    if not value:
+        return None
+    if value in {"1", "true", "yes"}:
+        return "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    return value

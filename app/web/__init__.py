@@ -1,0 +1,30 @@
+"""HTTP only: parse, call a service, render or return JSON. Never commits (design.md)."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.services.errors import ServiceError
+
+
+def register_web(app: Flask) -> None:
+    from app.web.api import api
+    from app.web.health import health
+
+    app.register_blueprint(api, url_prefix="/api/v1")
+    app.register_blueprint(health)
+
+    @app.errorhandler(ServiceError)
+    def _service_error(err: ServiceError):
+        body = {"error": err.code, "detail": err.detail, **err.extra}
+        return jsonify(body), err.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError):
+        return jsonify({"error": "csrf", "detail": "页面已过期，请刷新后重试 (CSRF token missing or invalid)"}), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        return jsonify({"error": err.name.lower().replace(" ", "_"), "detail": err.description}), err.code

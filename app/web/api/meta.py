@@ -1,0 +1,143 @@
+"""/api/v1/openapi.json: the API's contract. tests/web/test_openapi.py fails on any route missing here."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from app.web.api import api
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+_ERRORS = {
+    str(code): {"description": text, "content": {"application/json": {"schema": ERROR}}}
+    for code, text in [
+        (400, "malformed request"),
+        (401, "not authenticated"),
+        (403, "not allowed"),
+        (404, "unknown"),
+        (409, "conflict: stale revision, already claimed or completed"),
+        (422, "invalid data, form or BPMN"),
+    ]  # fmt: skip
+}
+
+
+def _op(summary: str, *, body: dict | None = None, params: list | None = None, ok: str = "200") -> dict:
+    op: dict = {"summary": summary, "responses": {ok: {"description": "OK"}, **_ERRORS}}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": body}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path(name: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
+
+
+def _query(name: str, schema: dict, description: str = "") -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _json(ref: str) -> dict:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+_INT = {"type": "integer"}
+_TASK_ID = _path("task_id")
+_INSTANCE_ID = _path("instance_id", _INT)
+
+PATHS: dict[str, dict] = {
+    "/api/v1/openapi.json": {"get": _op("This document")},
+    "/api/v1/definitions": {
+        "get": _op("Latest version of every deployed process"),
+        "post": _op(
+            "Deploy BPMN XML (process owners); 201 new version, 200 same content already deployed, 422 errors by line",
+            body={"application/xml": {"schema": {"type": "string"}}},
+            params=[_query("filename", {"type": "string"}, "file name shown in error messages")],
+            ok="201",
+        ),
+    },
+    "/api/v1/definitions/{key}/versions/{number}": {
+        "get": _op("The XML of one version", params=[_path("key"), _path("number", _INT)])
+    },
+    "/api/v1/instances": {"post": _op("Start an instance", body=_json("StartInstance"), ok="201")},
+    "/api/v1/instances/{instance_id}": {"get": _op("An instance with its open tasks and data", params=[_INSTANCE_ID])},
+    "/api/v1/instances/{instance_id}/events": {
+        "get": _op("The instance's hash-chained history", params=[_INSTANCE_ID])
+    },
+    "/api/v1/instances/{instance_id}/replay": {
+        "post": _op("Rebuild the instance from its events and compare (auditors)", params=[_INSTANCE_ID])
+    },
+    "/api/v1/messages": {"post": _op("Deliver a message to the instances it correlates with", body=_json("Message"))},
+    "/api/v1/tasks": {
+        "get": _op(
+            "The inbox",
+            params=[
+                _query("scope", {"type": "string", "enum": ["mine", "group", "all", "done"]}),
+                _query("overdue", {"type": "string", "enum": ["1", "0"]}),
+                _query("due_before", {"type": "string", "format": "date-time"}),
+                _query("process", {"type": "string"}),
+                _query("q", {"type": "string"}, "case number, customer name, phone or account"),
+                _query("page", _INT),
+                _query("page_size", _INT),
+            ],
+        )
+    },
+    "/api/v1/tasks/{task_id}": {"get": _op("A task with its form schema", params=[_TASK_ID])},
+    "/api/v1/tasks/{task_id}/claim": {"post": _op("Claim (candidates only)", params=[_TASK_ID])},
+    "/api/v1/tasks/{task_id}/unclaim": {"post": _op("Give back (assignee or the group's head)", params=[_TASK_ID])},
+    "/api/v1/tasks/{task_id}/delegate": {
+        "post": _op("Hand to another candidate", params=[_TASK_ID], body=_json("Delegate"))
+    },
+    "/api/v1/tasks/{task_id}/complete": {
+        "post": _op("Complete with form data", params=[_TASK_ID], body=_json("Complete"))
+    },
+}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "detail"],
+        "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
+    },
+    "StartInstance": {
+        "type": "object",
+        "required": ["process"],
+        "properties": {
+            "process": {"type": "string"},
+            "business_key": {"type": "string"},
+            "data": {"type": "object"},
+        },
+    },
+    "Message": {
+        "type": "object",
+        "required": ["name", "correlation"],
+        "properties": {
+            "name": {"type": "string"},
+            "correlation": {"type": "object", "additionalProperties": {"type": "string"}},
+            "payload": {"type": "object"},
+        },
+    },
+    "Delegate": {"type": "object", "required": ["to"], "properties": {"to": {"type": "string"}}},
+    "Complete": {
+        "type": "object",
+        "properties": {"data": {"type": "object"}, "revision": {"type": "integer"}},
+    },
+}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "GasFlow API", "version": "1"},
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+@api.get("/openapi.json")
+def openapi():
+    return jsonify(document())
