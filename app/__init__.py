@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app import clock
     from app.extensions import csrf, db, migrate
     from app.services.runtime import Runtime
-    from app.services.tx import configure_engine
+    from app.services.tx import configure_engine, side_read
     from app.web import register_web
 
     settings = settings or from_environ()
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         from app.services.clock_admin import offset_from_db
 
         def offset_source():
-            with app.app_context():
+            with app.app_context(), side_read():
                 return offset_from_db()
 
         clock.install_offset_source(offset_source)

@@ -6,8 +6,9 @@ instead of one failing when it upgrades a stale read snapshot. Readers start a p
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
@@ -73,3 +74,14 @@ def writes(fn: Callable[P, R]) -> Callable[P, R]:
             _write_intent.reset(token)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def side_read() -> Iterator[None]:
+    """A read on another connection in the middle of a write (the clock offset): it must not ask for the write lock
+    the surrounding transaction already holds."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)

@@ -1,0 +1,158 @@
+"""Shared fixtures: an app per test on a fresh database — SQLite always, PostgreSQL too when GASFLOW_TEST_POSTGRES is
+set (CI sets it). Tests get the schema from the models here (create_all is allowed in tests only); the migrations are
+checked against the models in tests/integration/test_migrations.py."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.settings import Settings, test_postgres_url
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SAMPLE_BPMN = FIXTURES / "platform_sample.bpmn"
+PASSWORD = "correct-horse-battery"
+
+BACKENDS = ["sqlite"] + (["postgresql"] if test_postgres_url() else [])
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _create_schema(url: str) -> None:
+    import app.models  # noqa: F401
+    from app.extensions import db
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        db.metadata.drop_all(conn)
+        db.metadata.create_all(conn)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _create_schema(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """One database per xdist worker, schema made once; each test truncates it."""
+    base = test_postgres_url()
+    name = f"gasflow_test_{_worker()}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    _create_schema(url)
+    return url
+
+
+def _truncate_postgres(url: str) -> None:
+    from app.extensions import db
+
+    engine = sa.create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "gasflow.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        instance_dir=tmp_path / "instance",
+        processes_dir=ROOT / "processes",
+        forms_dir=FIXTURES / "forms",
+        secret_key="test-secret",
+        time_travel=True,
+        script_timeout_seconds=0.5,
+        max_task_data_bytes=200_000,
+        testing=True,
+    )
+
+
+@pytest.fixture
+def app(settings):
+    from app import clock
+    from app.extensions import db
+    from app.services import calendar_admin
+
+    application = create_app(settings)
+    with application.app_context():
+        calendar_admin.seed_from_package()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+    clock.install_offset_source(None)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class Person:
+    user: object
+    token: str
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def people(app):
+    """The demo directory plus a token per demo user: people["kf_agent"].headers ..."""
+    from app.services import demo, users
+
+    demo.load_directory()
+    return {name: Person(users.get_by_username(name), users.issue_token(name)) for name, *_ in demo.DEMO_USERS}
+
+
+@pytest.fixture
+def sample(app):
+    """The platform sample process (two lanes, gateway, boundary timer, message) deployed."""
+    from app.services import definitions
+
+    row, _ = definitions.deploy(SAMPLE_BPMN.read_bytes(), SAMPLE_BPMN.name)
+    return row
+
+
+@pytest.fixture
+def at():
+    """Move the clock: at("2026-03-02T09:00:00+08:00") pins every later clock.now() there (until moved again)."""
+    from datetime import datetime
+
+    from app.services import clock_admin
+
+    def move(iso: str):
+        clock_admin.set_clock(datetime.fromisoformat(iso))
+        return datetime.fromisoformat(iso)
+
+    yield move
