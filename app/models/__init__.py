@@ -1,12 +1,21 @@
 """All tables, imported once so Alembic and the app see the same metadata."""
 
 from app.models.calendar import CalendarDay, CalendarYear
+from app.models.customers import CLASSES, SUPPLY_STATUSES, Customer, CustomerPhone, CustomerView
 from app.models.definitions import ProcessDefinition
+from app.models.directory import CONFLICT_KINDS, ConflictDeclaration
 from app.models.history import AppSetting, Event
 from app.models.instances import Correlation, HumanTask, ProcessInstance, Timer
 from app.models.org import ROLES, Unit, User, UserRole
 
 __all__ = [
+    "CLASSES",
+    "CONFLICT_KINDS",
+    "SUPPLY_STATUSES",
+    "ConflictDeclaration",
+    "Customer",
+    "CustomerPhone",
+    "CustomerView",
     "ROLES",
     "AppSetting",
     "CalendarDay",
