@@ -79,7 +79,7 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
     )
 
 
-def test_postgres_url(environ: dict[str, str] | None = None) -> str | None:
+def postgres_test_url(environ: dict[str, str] | None = None) -> str | None:
     """GASFLOW_TEST_POSTGRES names the server the suite must also run on (CI sets it)."""
     env = os.environ if environ is None else environ
     value = env.get("GASFLOW_TEST_POSTGRES", "").strip()

@@ -13,14 +13,14 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.settings import Settings, test_postgres_url
+from app.settings import Settings, postgres_test_url
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SAMPLE_BPMN = FIXTURES / "platform_sample.bpmn"
 PASSWORD = "correct-horse-battery"
 
-BACKENDS = ["sqlite"] + (["postgresql"] if test_postgres_url() else [])
+BACKENDS = ["sqlite"] + (["postgresql"] if postgres_test_url() else [])
 
 
 def _worker() -> str:
@@ -48,7 +48,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """One database per xdist worker, schema made once; each test truncates it."""
-    base = test_postgres_url()
+    base = postgres_test_url()
     name = f"gasflow_test_{_worker()}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

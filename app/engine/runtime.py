@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -78,6 +78,18 @@ def _timer_due(task) -> datetime | None:
     return datetime.fromtimestamp(due.timestamp(), UTC)  # a plain datetime, not the clock shim's subclass
 
 
+def _engine_cause(err: BaseException) -> EngineError | None:
+    """SpiffWorkflow wraps script failures in its own exceptions; find our sandbox's error in the chain."""
+    seen = 0
+    current: BaseException | None = err
+    while current is not None and seen < 10:
+        if isinstance(current, EngineError):
+            return current
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return None
+
+
 class Engine:
     def __init__(self, functions: dict[str, Callable], timeout_seconds: float = 2.0, max_data_bytes: int = 1_000_000):
         self.max_data_bytes = max_data_bytes
@@ -117,6 +129,26 @@ class Engine:
                     if workflow.get_task_from_id(UUID(tid)).state != TaskState.WAITING
                 ]
                 return self._run(workflow, ids, before=before, fired=fired)
+
+    def reevaluate_timers(
+        self, definition: Definition, state_json: str, seed: str, at: datetime, uses: str
+    ) -> StepResult:
+        """Evaluate again the expressions of waiting (non-cycle) timers whose text calls ``uses`` — e.g.
+        add_working_days once the holiday table holds a year it had to guess (rules.md, issue 3 §2). Each expression
+        is evaluated at the instant its timer started waiting, as the first time; the timer fires in a later sweep."""
+        with clock.pinned(at):
+            workflow, id_seq = self._load(definition, state_json)
+            with shims.task_ids(seed, id_seq) as ids:
+                before = self._finished_ids(workflow)
+                for task in self._timer_tasks(workflow):
+                    event = task.task_spec.event_definition
+                    if isinstance(event, CycleTimerEventDefinition) or uses not in str(event.expression or ""):
+                        continue
+                    task.internal_data.pop("event_value", None)
+                    task.internal_data.pop("event_fired", None)
+                    with clock.pinned(datetime.fromtimestamp(task.last_state_change, UTC)):
+                        self._guard(lambda t=task: t.task_spec.event_definition.has_fired(t))
+                return self._run(workflow, ids, before=before, fired=[])
 
     def deliver_message(
         self, definition: Definition, state_json: str, seed: str, name: str, payload: dict, at: datetime
@@ -191,7 +223,7 @@ class Engine:
         try:
             step()
         except SpiffWorkflowException as err:
-            cause = getattr(err, "exception", None) or err.__cause__
+            cause = _engine_cause(err)
             element = getattr(getattr(err, "task_spec", None), "name", "") or ""
             if isinstance(cause, DataTooLarge):
                 raise DataTooLarge(cause.message, element) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from app.engine.errors import BpmnInvalid, Problem
@@ -18,10 +20,18 @@ def _parser() -> etree.XMLParser:
     )
 
 
+# The prolog: an optional BOM, XML declaration, comments and processing instructions, then a DOCTYPE (refused).
+_DOCTYPE_IN_PROLOG = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*<!DOCTYPE", re.S | re.I)
+
+
 def parse_xml(content: bytes, filename: str) -> etree._ElementTree:
     """Parse BPMN bytes; refuse any DOCTYPE (the door for entity tricks) before lxml sees the body."""
     if not isinstance(content, bytes):
         content = content.encode("utf-8")
+    if _DOCTYPE_IN_PROLOG.match(content):
+        raise BpmnInvalid(
+            [Problem("BPMN 文件不允许 DOCTYPE/实体声明 (DOCTYPE is not allowed: entities are refused)", filename, 1)]
+        )
     try:
         tree = etree.fromstring(content, _parser()).getroottree()
     except etree.XMLSyntaxError as err:

@@ -16,6 +16,17 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(health)
 
+    @app.teardown_request
+    def _end_request(_exc):
+        # A read snapshot and the resolved user must not outlive their request (they would when an app context is
+        # shared, as in tests and CLI code that serves requests inside one context).
+        from flask import g
+
+        from app.extensions import db
+
+        g.pop("user", None)
+        db.session.rollback()
+
     @app.errorhandler(ServiceError)
     def _service_error(err: ServiceError):
         body = {"error": err.code, "detail": err.detail, **err.extra}

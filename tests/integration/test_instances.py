@@ -18,9 +18,7 @@ from tests.conftest import SAMPLE_BPMN
 
 def _open(instance_id):
     return list(
-        db.session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
-        )
+        db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready"))
     )
 
 
@@ -57,7 +55,9 @@ def test_happy_path_with_message_writes_projections_and_chain(app, sample, peopl
     db.session.refresh(instance)
     assert instance.status == "completed"
     assert instances.case_data(instance)["paid_total"] == 88
-    kinds = [e.kind for e in db.session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.seq))]
+    kinds = [
+        e.kind for e in db.session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.seq))
+    ]
     assert kinds == ["started", "task_ready", "task_completed", "message_received", "completed"]
     assert audit.verify(instance.id)[0].ok
 
@@ -142,8 +142,14 @@ def test_replay_reproduces_every_step_and_names_the_divergence(app, sample, peop
     report = audit.replay(instance.id)
     assert report.ok and report.events_replayed == 4, report
     # Alter the data recorded for the completion (and re-hash it, as a careful forger would): replay still catches it.
-    ev = db.session.scalars(select(Event).where(Event.instance_id == instance.id, Event.kind == "task_completed")).first()
-    db.session.execute(update(Event).where(Event.id == ev.id).values(payload_json=json.dumps({"spec_name": "Task_register", "data": {"needs_visit": False}})))
+    ev = db.session.scalars(
+        select(Event).where(Event.instance_id == instance.id, Event.kind == "task_completed")
+    ).first()
+    db.session.execute(
+        update(Event)
+        .where(Event.id == ev.id)
+        .values(payload_json=json.dumps({"spec_name": "Task_register", "data": {"needs_visit": False}}))
+    )
     db.session.commit()
     broken = audit.replay(instance.id)
     assert not broken.ok and broken.first_divergence_seq == ev.seq
@@ -154,7 +160,9 @@ def test_audit_verify_catches_an_edited_event_row(app, sample, people):
     instance = instances.start("platform_sample", {"customer_name": "张三"}, agent)
     assert audit.verify(instance.id)[0].ok
     first = db.session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.seq)).first()
-    db.session.execute(update(Event).where(Event.id == first.id).values(payload_json=first.payload_json.replace("张三", "李四")))
+    db.session.execute(
+        update(Event).where(Event.id == first.id).values(payload_json=first.payload_json.replace("张三", "李四"))
+    )
     db.session.commit()
     report = audit.verify(instance.id)[0]
     assert not report.ok and report.first_broken_seq == 1
@@ -169,7 +177,9 @@ def test_restart_between_every_step_ends_in_the_same_state(settings, sample, peo
         holder = {}
 
         def start():
-            holder["id"] = instances.start("platform_sample", {"branch": "利州区分公司"}, None, business_key=business_key).id
+            holder["id"] = instances.start(
+                "platform_sample", {"branch": "利州区分公司"}, None, business_key=business_key
+            ).id
 
         def register():
             instances.complete_task(_open(holder["id"])[0].id, {"needs_visit": True}, users.get_by_username("kf_agent"))
@@ -185,7 +195,10 @@ def test_restart_between_every_step_ends_in_the_same_state(settings, sample, peo
     def outcome(app_obj, instance_id):
         with app_obj.app_context():
             row = db.session.get(ProcessInstance, instance_id)
-            kinds = [e.kind for e in db.session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq))]
+            kinds = [
+                e.kind
+                for e in db.session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq))
+            ]
             return row.status, row.revision, kinds, instances.case_data(row), audit.replay(instance_id).ok
 
     def fresh_app():
