@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from threading import Lock
+from time import monotonic
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -78,14 +81,70 @@ def issue_token(username: str) -> str:
     user = get_by_username(username)
     token = secrets.token_urlsafe(32)
     user.token_hash = _token_hash(token)
+    forget_tokens()  # the old token must stop working now, not after the cache runs out
     return token
 
 
-def user_for_token(token: str) -> User:
-    user = db.session.scalar(select(User).where(User.token_hash == _token_hash(token)))
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    name: str
+    kind: str
+    district: str | None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as a plain value: what services need of a user (id, name, unit, roles) without lazy loads."""
+
+    id: int
+    username: str
+    display_name: str
+    unit: UnitRef
+    roles: frozenset[str]
+    superior_id: int | None
+    active: bool = True
+
+    @property
+    def unit_id(self) -> int:
+        return self.unit.id
+
+    @classmethod
+    def of(cls, user: User) -> Principal:
+        unit = UnitRef(user.unit.id, user.unit.name, user.unit.kind, user.unit.district)
+        return cls(user.id, user.username, user.display_name, unit, user.roles, user.superior_id, user.active)
+
+
+# Bearer tokens resolved in the last few seconds: API clients call in bursts, and a token check per request would be
+# two queries. A revoked token or deactivated user is refused again within TOKEN_CACHE_SECONDS.
+TOKEN_CACHE_SECONDS = 5.0
+_token_cache: dict[str, tuple[float, Principal]] = {}
+_token_lock = Lock()
+
+
+def user_for_token(token: str) -> Principal:
+    digest = _token_hash(token)
+    now = monotonic()
+    with _token_lock:
+        hit = _token_cache.get(digest)
+    if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+        return hit[1]
+    user = db.session.scalar(select(User).where(User.token_hash == digest))
     if user is None or not user.active:
+        with _token_lock:
+            _token_cache.pop(digest, None)
         raise Unauthenticated("令牌无效或已停用 (invalid or revoked token)")
-    return user
+    principal = Principal.of(user)
+    with _token_lock:
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        _token_cache[digest] = (now, principal)
+    return principal
+
+
+def forget_tokens() -> None:
+    with _token_lock:
+        _token_cache.clear()
 
 
 def get_by_username(username: str) -> User:

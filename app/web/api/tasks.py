@@ -81,4 +81,11 @@ def complete_task(user, task_id: str):
     if revision is not None and not isinstance(revision, int):
         raise BadRequest("revision 必须是整数 (revision must be an integer)")
     instance = instances.complete_task(task_id, data, user, expected_revision=revision)
-    return jsonify({"instance_id": instance.id, "status": instance.status, "revision": instance.revision})
+    return jsonify(
+        {
+            "instance_id": instance.id,
+            "status": instance.status,
+            "revision": instance.revision,
+            "next_task_ids": tasks.open_ids(instance.id),
+        }
+    )

@@ -1,0 +1,107 @@
+"""User-task completions per second over real HTTP (issue 2 target: >= 400/s on SQLite, one worker process).
+
+Starts `gasflow serve` (waitress, one process, no scheduler) on a fresh migrated SQLite database, starts N instances
+of a simple 5-user-task process, then completes every task over HTTP from a few client threads (keep-alive sessions),
+each completion a real POST /api/v1/tasks/{id}/complete with its bearer token. Prints the rate last.
+
+    .venv/bin/python -m bench.http_completions [INSTANCES] [CLIENT_THREADS]
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench.common import FIVE_TASKS, fresh_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    def __init__(self, port: int, token: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        self.conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=self.headers)
+        response = self.conn.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+
+
+def main() -> None:
+    instances_count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    threads_count = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+    from app.services import definitions, users
+
+    app, tmp = fresh_app()
+    with app.app_context():
+        definitions.deploy(FIVE_TASKS.read_bytes(), FIVE_TASKS.name)
+        token = users.issue_token("kf_agent")
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "GASFLOW_INSTANCE_DIR": str(tmp)}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gasflow"), "serve", "--port", str(port), "--no-scheduler", "--threads", str(threads_count)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                if Client(port, token).call("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        starter = Client(port, token)
+        ids = []
+        for _ in range(instances_count):
+            status, body = starter.call("POST", "/api/v1/instances", {"process": "five_tasks", "data": {}})
+            assert status == 201, body
+            ids.append(body["id"])
+        chunks = [ids[i::threads_count] for i in range(threads_count)]
+        done, errors = [0] * threads_count, []
+
+        def work(slot: int) -> None:
+            client = Client(port, token)
+            for instance_id in chunks[slot]:
+                task_id = client.call("GET", f"/api/v1/instances/{instance_id}")[1]["open_tasks"][0]["id"]
+                while task_id:
+                    status, body = client.call("POST", f"/api/v1/tasks/{task_id}/complete", {"data": {}})
+                    if status != 200:
+                        errors.append((status, body))
+                        return
+                    done[slot] += 1
+                    task_id = body.get("next_task_ids", [None])[0] if body.get("next_task_ids") else None
+
+        started = time.perf_counter()
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads_count)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(10)
+    if errors:
+        print(f"errors: {errors[:3]}")
+    total = sum(done)
+    print(f"{total} completions over HTTP by {threads_count} client threads in {elapsed:.2f} s")
+    print(f"HTTP task completions per second (SQLite, one server process): {total / elapsed:.0f}")
+
+
+if __name__ == "__main__":
+    main()
