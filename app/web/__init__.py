@@ -12,9 +12,12 @@ from app.services.errors import ServiceError
 def register_web(app: Flask) -> None:
     from app.web.api import api
     from app.web.health import health
+    from app.web.pages import register_pages
+    from app.web.pages.errors import CSRF_GUIDANCE, html_error
 
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(health)
+    register_pages(app)
 
     @app.teardown_request
     def _end_request(_exc):
@@ -29,13 +32,19 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(err: ServiceError):
+        if (page := html_error(err.status, err.detail)) is not None:  # browser pages get a Chinese page, not JSON
+            return page
         body = {"error": err.code, "detail": err.detail, **err.extra}
         return jsonify(body), err.status
 
     @app.errorhandler(CSRFError)
     def _csrf_error(err: CSRFError):
+        if (page := html_error(400, "", CSRF_GUIDANCE)) is not None:
+            return page
         return jsonify({"error": "csrf", "detail": "页面已过期，请刷新后重试 (CSRF token missing or invalid)"}), 400
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
+        if (page := html_error(err.code or 500, err.description or "")) is not None:
+            return page
         return jsonify({"error": err.name.lower().replace(" ", "_"), "detail": err.description}), err.code

@@ -1,0 +1,60 @@
+"""Read models for the administration pages (issue 7 §7): units with their people, a year of the holiday calendar."""
+
+from __future__ import annotations
+
+import calendar as month_grid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Unit, User
+from app.services import workcalendar
+
+UNIT_KINDS = {"csc": "客服中心", "branch": "主营分公司", "department": "职能部门"}
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit: Unit
+    people: int
+
+
+def units() -> list[UnitRow]:
+    counts = dict(db.session.execute(select(User.unit_id, func.count()).group_by(User.unit_id)).all())
+    return [UnitRow(u, counts.get(u.id, 0)) for u in db.session.scalars(select(Unit).order_by(Unit.id))]
+
+
+@dataclass(frozen=True)
+class CalendarCell:
+    day: date
+    workday: bool
+    name: str
+    exceptional: bool  # differs from the Mon-Fri rule: a holiday on a weekday or a make-up workday (调休)
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    month: int
+    weeks: list[list[CalendarCell | None]]  # Monday first; None pads the first and last week
+
+
+def year_view(year: int) -> tuple[list[CalendarMonth], bool]:
+    """Twelve month grids and whether the year's official schedule is in the table (else days are provisional)."""
+    table = workcalendar.table()
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            cells: list[CalendarCell | None] = []
+            for day in week:
+                if day.month != month:
+                    cells.append(None)
+                    continue
+                workday, _ = workcalendar.day_info(day)
+                row = table.get(day)
+                cells.append(CalendarCell(day, workday, row.name if row else "", workday != (day.weekday() < 5)))
+            weeks.append(cells)
+        months.append(CalendarMonth(month, weeks))
+    return months, table.covers(year)

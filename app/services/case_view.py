@@ -1,0 +1,142 @@
+"""What the case page shows (issue 7 §4): the diagram's element marks, the history timeline and the key data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app import clock
+from app.extensions import db
+from app.models import HumanTask, ProcessInstance, User
+from app.services import forms, history, instances, start_forms, tasks
+from app.services.errors import ServiceError
+from app.services.runtime import runtime
+
+_ACTIVE = {"READY", "STARTED", "WAITING"}
+
+EVENT_LABELS = {
+    "started": "发起",
+    "task_ready": "生成任务",
+    "claimed": "认领",
+    "unclaimed": "退回组内",
+    "delegated": "转办",
+    "task_completed": "办理完成",
+    "timer_fired": "定时触发",
+    "message_received": "收到消息",
+    "attachment_added": "上传附件",
+    "completed": "流程办结",
+}
+
+
+def element_marks(instance: ProcessInstance) -> dict[str, str]:
+    """Diagram element id -> "done", "active" or "overdue" (an active user task past its due time)."""
+    definition = runtime().definition(instance.definition_id)
+    states = runtime().engine.element_states(definition, instance.state_json)
+    marks: dict[str, str] = {}
+    for element in states:
+        if element.spec_name not in definition.element_names:
+            continue  # engine bookkeeping specs (Start, End joins) have no shape
+        if element.state in _ACTIVE:
+            marks[element.spec_name] = "active"
+        elif element.state == "COMPLETED" and marks.get(element.spec_name) != "active":
+            marks[element.spec_name] = "done"  # a loop may have done it before and be on it again
+    now = clock.now()
+    for task in tasks.of_instance(instance.id):
+        if task.state == "ready" and task.due_at is not None and task.due_at < now:
+            marks[task.spec_name] = "overdue"
+    return marks
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    label: str
+    actor: str
+    text: str
+    attachment: dict | None = None
+
+
+def _display_names(usernames: set[str]) -> dict[str, str]:
+    if not usernames:
+        return {}
+    return dict(db.session.execute(select(User.username, User.display_name).where(User.username.in_(usernames))).all())
+
+
+def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
+    events = history.events_of(instance.id)
+    definition = runtime().definition(instance.definition_id)
+    names = _display_names({e.actor for e in events})
+    task_names = {t.id: t.name for t in tasks.of_instance(instance.id)}
+    entries = []
+    for event in events:
+        payload = json.loads(event.payload_json)
+        element = payload.get("spec_name")
+        subject = (
+            payload.get("name")
+            or definition.element_names.get(element or "", "")
+            or task_names.get(event.task_id or "", "")
+        )
+        text = subject
+        if event.kind == "task_ready" and payload.get("candidate_group"):
+            text = f"{subject}（{payload['candidate_group']}）"
+        elif event.kind == "delegated":
+            text = f"{subject} → {_display_names({payload.get('to', '')}).get(payload.get('to', ''), payload.get('to', ''))}"
+        elif event.kind == "message_received":
+            text = payload.get("name", "")
+        attachment = payload if event.kind == "attachment_added" else None
+        actor = "系统" if event.actor in {"system", "scheduler"} else names.get(event.actor, event.actor)
+        entries.append(TimelineEntry(event.at, EVENT_LABELS.get(event.kind, event.kind), actor, text, attachment))
+    return entries
+
+
+def field_titles(instance: ProcessInstance) -> dict[str, dict]:
+    """Field name -> its schema (for the title and choice labels), from the start form and every task form."""
+    definition = runtime().definition(instance.definition_id)
+    fields: dict[str, dict] = dict(start_forms.start_schema(instance.process_key, definition).get("properties", {}))
+    for task in definition.user_tasks.values():
+        form_key = task.properties.get("formKey")
+        if not form_key:
+            continue
+        try:
+            schema = forms.load_form(instance.process_key, form_key)
+        except ServiceError:
+            continue  # a form removed since deployment: show the raw field name
+        for name, prop in schema.get("properties", {}).items():
+            fields.setdefault(name, prop)
+    return fields
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    instance: ProcessInstance
+    process_name: str
+    version: int
+    started_by: str | None
+    data: dict
+    fields: dict[str, dict]
+    open_tasks: list[HumanTask]
+
+
+def summary(instance: ProcessInstance) -> CaseSummary:
+    row = instances.definition_row(instance)
+    starter = db.session.get(User, instance.started_by_id) if instance.started_by_id else None
+    open_tasks = [t for t in tasks.of_instance(instance.id) if t.state == "ready"]
+    return CaseSummary(
+        instance=instance,
+        process_name=row.name,
+        version=row.version,
+        started_by=starter.display_name if starter else None,
+        data=instances.case_data(instance),
+        fields=field_titles(instance),
+        open_tasks=open_tasks,
+    )
+
+
+def assignee_names(task_list: list[HumanTask]) -> dict[int, str]:
+    ids = {t.assignee_id for t in task_list if t.assignee_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())

@@ -1,0 +1,184 @@
+"""The staff inbox as the pages show it (issue 7 §2): five views with counts, filters, search, pages of 50.
+
+The scope rules (whose tasks are "mine", which groups a user sees) stay in ``tasks``; this module adds what the page
+needs on top: the due-soon window, the unit filter, search by case number as well, the time left on each row.
+Every open-task query carries the literal ``state = 'ready'`` so SQLite can use the partial indexes of human_task
+(a bound parameter would hide the match from its planner; bench/inbox.py checks the plans).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, literal_column, or_, select
+
+from app import clock
+from app.extensions import db
+from app.models import HumanTask, ProcessDefinition, User
+from app.services import tasks, workcalendar
+from app.services.groups import groups_of
+
+# "即将到期": open tasks due within this window that are not overdue yet.
+DUE_SOON = timedelta(hours=24)
+_READY = literal_column("'ready'")
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    label: str
+    scope: str
+    soon: bool = False
+    overdue: bool = False
+
+
+VIEWS: dict[str, View] = {
+    v.name: v
+    for v in (
+        View("mine", "我的待办", "mine"),
+        View("group", "组内待办", "group"),
+        View("soon", "即将到期", "all", soon=True),
+        View("overdue", "已超期", "all", overdue=True),
+        View("done", "已办", "done"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    process: str | None = None
+    group: str | None = None
+    overdue: bool = False
+    q: str | None = None
+    sort: str = "due"  # "due" (default) or "created"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    task: HumanTask
+    process_name: str
+    assignee_name: str | None
+    overdue: bool
+    time_left: timedelta | None  # working time for working-day SLAs, wall-clock otherwise; negative when late
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    view: View
+    rows: list[InboxRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _base(user: User, view: View, now: datetime) -> Select:
+    groups = sorted(groups_of(user))
+    if view.scope == "done":
+        return select(HumanTask).where(HumanTask.completed_by_id == user.id)
+    stmt = select(HumanTask).where(HumanTask.state == _READY)
+    if view.scope == "mine":
+        stmt = stmt.where(HumanTask.assignee_id == user.id)
+    elif view.scope == "group":
+        stmt = stmt.where(HumanTask.assignee_id.is_(None), HumanTask.candidate_group.in_(groups))
+    else:
+        stmt = stmt.where(or_(HumanTask.assignee_id == user.id, HumanTask.candidate_group.in_(groups)))
+    if view.soon:
+        stmt = stmt.where(HumanTask.due_at >= now, HumanTask.due_at < now + DUE_SOON)
+    if view.overdue:
+        stmt = stmt.where(HumanTask.due_at < now)
+    return stmt
+
+
+def _filtered(stmt: Select, filters: Filters, now: datetime) -> Select:
+    if filters.process:
+        stmt = stmt.where(HumanTask.process_key == filters.process)
+    if filters.group:
+        stmt = stmt.where(HumanTask.candidate_group == filters.group)
+    if filters.overdue:
+        stmt = stmt.where(HumanTask.state == _READY, HumanTask.due_at < now)
+    q = (filters.q or "").strip()
+    if q:
+        like = f"%{q}%"
+        matches = [HumanTask.subject.like(like), HumanTask.business_key.like(like)]
+        if q.isdigit():
+            matches.append(HumanTask.instance_id == int(q))  # a case without a business key is known by its number
+        stmt = stmt.where(or_(*matches))
+    return stmt
+
+
+def time_left(task: HumanTask, now: datetime) -> timedelta | None:
+    if task.due_at is None or task.state != "ready":
+        return None
+    if task.sla_kind == "working_days":
+        return workcalendar.working_time_left(task.due_at, now)
+    return task.due_at - now
+
+
+def _ordered(stmt: Select, view: View, sort: str) -> Select:
+    if view.scope == "done":
+        return stmt.order_by(HumanTask.completed_at.desc())
+    if sort == "created":
+        return stmt.order_by(HumanTask.created_at.desc())
+    return stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+
+
+def process_names() -> dict[str, str]:
+    rows = db.session.execute(select(ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.version))
+    newest: dict[str, tuple[int, str]] = {}
+    for key, name, version in rows:
+        if key not in newest or version > newest[key][0]:
+            newest[key] = (version, name)
+    return {key: name for key, (_, name) in newest.items()}
+
+
+def listing(user: User, view_name: str, filters: Filters) -> InboxPage:
+    view = VIEWS.get(view_name, VIEWS["mine"])
+    now = clock.now()
+    stmt = _filtered(_base(user, view, now), filters, now)
+    page = max(1, filters.page)
+    size = tasks.PAGE_SIZE
+    found = list(db.session.scalars(_ordered(stmt, view, filters.sort).limit(size).offset((page - 1) * size)))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    names = process_names()
+    assignee_ids = {t.assignee_id for t in found if t.assignee_id}
+    people = (
+        dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(assignee_ids))).all())
+        if assignee_ids
+        else {}
+    )
+    rows = [
+        InboxRow(
+            task=t,
+            process_name=names.get(t.process_key, t.process_key),
+            assignee_name=people.get(t.assignee_id),
+            overdue=t.state == "ready" and t.due_at is not None and t.due_at < now,
+            time_left=time_left(t, now),
+        )
+        for t in found
+    ]
+    return InboxPage(view, rows, total, page, max(1, -(-total // size)))
+
+
+def counts(user: User) -> dict[str, int]:
+    """The number in the menu beside each view (no filters)."""
+    now = clock.now()
+    result = {}
+    for name, view in VIEWS.items():
+        stmt = _base(user, view, now).with_only_columns(func.count(), maintain_column_froms=True)
+        result[name] = db.session.scalar(stmt) or 0
+    return result
+
+
+def group_choices(user: User) -> list[str]:
+    return sorted(groups_of(user))
+
+
+def delegates_for(task: HumanTask, user: User) -> list[User]:
+    """Active members of the task's candidate group a task may be handed to (not the one holding it)."""
+    return [
+        u
+        for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.unit_id, User.username))
+        if tasks.is_candidate(task, u) and u.id != task.assignee_id and u.id != user.id
+    ]

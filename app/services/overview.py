@@ -1,0 +1,122 @@
+"""The overview for unit heads and 客服中心 (issue 7 §6): open and overdue tasks per unit, this month's on-time rate,
+today's escalations. C15.2: CSC tracks every open complaint and follows up past the limit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import case, func, literal_column, select
+
+from app import clock
+from app.extensions import db
+from app.models import Event, HumanTask, ProcessInstance, User
+from app.services.access import OVERSEERS
+from app.services.errors import Forbidden
+from app.services.groups import HEAD_LANE
+from app.services.runtime import runtime
+
+_READY = literal_column("'ready'")
+ESCALATION_LIMIT = 50
+
+
+def require_overview(user: User) -> None:
+    if OVERSEERS & user.roles or "head" in user.roles or user.unit.kind == "csc":
+        return
+    raise Forbidden("总览只对部门负责人和客服中心开放 (overview is for unit heads and the customer service center)")
+
+
+def unit_of_group(group: str | None) -> str:
+    if not group:
+        return "（未分组）"
+    if group.startswith(f"{HEAD_LANE}@"):
+        return group.split("@", 1)[1]
+    return group
+
+
+@dataclass
+class UnitLine:
+    unit: str
+    open: int = 0
+    overdue: int = 0
+    done_month: int = 0
+    on_time_month: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time_month / self.done_month if self.done_month else None
+
+
+def _local_start(day_start: datetime) -> datetime:
+    return datetime.combine(day_start.date(), time(0), tzinfo=clock.SHANGHAI)
+
+
+def month_start(now: datetime) -> datetime:
+    local = clock.to_local(now)
+    return _local_start(local.replace(day=1))
+
+
+def per_unit(now: datetime) -> list[UnitLine]:
+    lines: dict[str, UnitLine] = {}
+    late = case((HumanTask.due_at < now, 1), else_=0)
+    open_rows = db.session.execute(
+        select(HumanTask.candidate_group, func.count(), func.sum(late))
+        .where(HumanTask.state == _READY)
+        .group_by(HumanTask.candidate_group)
+    )
+    for group, count, overdue in open_rows:
+        line = lines.setdefault(unit_of_group(group), UnitLine(unit_of_group(group)))
+        line.open += count
+        line.overdue += overdue or 0
+    on_time = case((HumanTask.completed_at <= HumanTask.due_at, 1), else_=0)
+    done_rows = db.session.execute(
+        select(HumanTask.candidate_group, func.count(), func.sum(on_time))
+        .where(
+            HumanTask.state == "completed",
+            HumanTask.completed_at >= month_start(now),
+            HumanTask.due_at.is_not(None),
+        )
+        .group_by(HumanTask.candidate_group)
+    )
+    for group, count, in_time in done_rows:
+        line = lines.setdefault(unit_of_group(group), UnitLine(unit_of_group(group)))
+        line.done_month += count
+        line.on_time_month += in_time or 0
+    return sorted(lines.values(), key=lambda item: (-item.overdue, -item.open, item.unit))
+
+
+@dataclass(frozen=True)
+class Escalation:
+    at: datetime
+    instance_id: int
+    business_key: str | None
+    what: str
+
+
+def escalations_today(now: datetime) -> list[Escalation]:
+    """Tasks that went past their due time today, and timers that fired today (boundary escalations)."""
+    start = _local_start(clock.to_local(now))
+    found = [
+        Escalation(t.due_at, t.instance_id, t.business_key, f"{t.name}（{t.candidate_group or ''}）超期")
+        for t in db.session.scalars(
+            select(HumanTask)
+            .where(HumanTask.state == _READY, HumanTask.due_at >= start, HumanTask.due_at < now)
+            .order_by(HumanTask.due_at.desc())
+            .limit(ESCALATION_LIMIT)
+        )
+    ]
+    fired = db.session.execute(
+        select(
+            Event.at, Event.instance_id, Event.payload_json, ProcessInstance.business_key, ProcessInstance.definition_id
+        )
+        .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
+        .where(Event.kind == "timer_fired", Event.at >= start)
+        .order_by(Event.at.desc())
+        .limit(ESCALATION_LIMIT)
+    )
+    for at, instance_id, payload_json, business_key, definition_id in fired:
+        names = runtime().definition(definition_id).element_names
+        what = "、".join(names.get(t, t) for t in json.loads(payload_json).get("timers", [])) or "定时事件"
+        found.append(Escalation(at, instance_id, business_key, what))
+    return sorted(found, key=lambda e: e.at, reverse=True)[:ESCALATION_LIMIT]

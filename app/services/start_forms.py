@@ -1,0 +1,54 @@
+"""The form that starts a case of a process (issue 7 §5, start pages).
+
+A process names its start form with the process-level extension property ``startFormKey`` (a file under
+forms/<process>/ like any task form). A process without one gets the generic intake below: who the case is about
+(the fields the inbox searches by, see projections.SUBJECT_FIELDS), the branch that will work it, and a note.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app import engine
+from app.extensions import db
+from app.models import ProcessInstance, Unit, User
+from app.services import definitions, forms, instances
+from app.services.errors import Invalid
+from app.services.runtime import runtime
+
+
+def _generic_schema() -> dict:
+    branches = list(db.session.scalars(select(Unit.name).where(Unit.kind == "branch").order_by(Unit.id)))
+    branch: dict = {"type": "string", "title": "承办分公司"}
+    if branches:
+        branch["oneOf"] = [{"const": b, "title": b} for b in branches]
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "customer_name": {"type": "string", "title": "客户姓名", "maxLength": 64},
+            "phone": {"type": "string", "title": "联系电话", "pattern": "^[0-9+\\- ]{5,20}$"},
+            "account_no": {"type": "string", "title": "户号", "maxLength": 32},
+            "branch": branch,
+            "note": {"type": "string", "title": "情况说明", "maxLength": 2000, "x-ui": {"widget": "textarea"}},
+        },
+    }
+
+
+def start_schema(process_key: str, definition: engine.Definition) -> dict:
+    form_key = definition.properties.get("startFormKey")
+    return forms.load_form(process_key, form_key) if form_key else _generic_schema()
+
+
+def schema_for(process_key: str) -> tuple[str, dict]:
+    """(process name, start schema) of the newest version."""
+    row = definitions.latest(process_key)
+    return row.name, start_schema(row.key, runtime().definition(row.id))
+
+
+def start_case(process_key: str, data: dict, user: User, business_key: str | None) -> ProcessInstance:
+    _, schema = schema_for(process_key)
+    problems = forms.form_problems(schema, data)
+    if problems:
+        raise Invalid("表单有误，请按提示修改 (form data invalid)", errors=problems)
+    return instances.start(process_key, data, user, business_key=business_key or None)

@@ -1,0 +1,21 @@
+"""The staff workplace in the browser (issue 7): server-rendered pages in Simplified Chinese, a little htmx.
+
+Each module is one page family; all of them only parse the request, call services and render (no SQL here).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+# Templates and our own CSS/JS live beside the pages package, in app/web/templates and app/web/static.
+pages = Blueprint(
+    "pages", __name__, template_folder="../templates", static_folder="../static", static_url_path="/static/gasflow"
+)
+
+
+def register_pages(app: Flask) -> None:
+    from app.web.pages import admin, case, common, inbox, login, overview, start, task, vendor  # noqa: F401
+
+    common.install_template_helpers(app)
+    app.register_blueprint(pages)
+    app.register_blueprint(vendor.vendor)

@@ -1,0 +1,111 @@
+"""Administration pages (issue 7 §7): users and units, the holiday calendar year view and import, settings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+
+from app import clock
+from app.services import access, admin_views, attachments, calendar_admin, clock_admin, inbox_views, users
+from app.services.errors import Invalid, ServiceError
+from app.web.pages import pages
+from app.web.pages.common import plain, signed_in
+
+
+def _admin(user) -> None:
+    access.require_role(user, "admin")
+
+
+@pages.get("/admin/users")
+@signed_in
+def admin_users(user):
+    _admin(user)
+    return render_template(
+        "admin/users.html", people=users.list_users(), units=admin_views.units(), kinds=admin_views.UNIT_KINDS
+    )
+
+
+def _year() -> int:
+    raw = request.args.get("year", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else clock.to_local(clock.now()).year
+
+
+@pages.get("/admin/calendar")
+@signed_in
+def admin_calendar(user):
+    _admin(user)
+    year = _year()
+    months, covered = admin_views.year_view(year)
+    return render_template("admin/calendar.html", year=year, months=months, covered=covered)
+
+
+@pages.post("/admin/calendar/import")
+@signed_in
+def admin_calendar_import(user):
+    _admin(user)
+    upload = request.files.get("file")
+    text = (
+        upload.read().decode("utf-8-sig", errors="replace")
+        if upload and upload.filename
+        else request.form.get("csv", "")
+    )
+    try:
+        stored, years = calendar_admin.import_year(text, user.id)
+    except Invalid as err:
+        problems = "；".join(str(e) for e in err.extra.get("errors", [])[:5])
+        flash(f"{plain(err.detail)}。{problems}", "error")
+        return redirect(url_for("pages.admin_calendar"), code=303)
+    flash(f"已导入 {stored} 天（{'、'.join(str(y) for y in years)} 年）。", "ok")
+    return redirect(url_for("pages.admin_calendar", year=years[0]), code=303)
+
+
+@pages.post("/admin/calendar/day")
+@signed_in
+def admin_calendar_day(user):
+    _admin(user)
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        flash("日期格式应为 2026-10-01。", "error")
+        return redirect(url_for("pages.admin_calendar"), code=303)
+    calendar_admin.set_day(day, request.form.get("workday") == "1", request.form.get("name", ""), user.id)
+    flash(f"{day.isoformat()} 已改为{'工作日' if request.form.get('workday') == '1' else '休息日'}。", "ok")
+    return redirect(url_for("pages.admin_calendar", year=day.year), code=303)
+
+
+@pages.get("/admin/settings")
+@signed_in
+def admin_settings(user):
+    _admin(user)
+    settings = current_app.config["GASFLOW"]
+    limits = [
+        ("会话空闲超时", f"{settings.session_minutes} 分钟"),
+        ("脚本运行时限", f"{settings.script_timeout_seconds} 秒"),
+        ("任务数据上限", f"{settings.max_task_data_bytes:,} 字节"),
+        ("BPMN 文件上限", f"{settings.max_bpmn_bytes:,} 字节"),
+        ("单个附件上限", f"{attachments.MAX_ATTACHMENT_BYTES:,} 字节"),
+        ("“即将到期”窗口", f"{int(inbox_views.DUE_SOON.total_seconds() // 3600)} 小时"),
+    ]
+    return render_template(
+        "admin/settings.html", limits=limits, time_travel=settings.time_travel, now=clock.now(), offset=clock.offset()
+    )
+
+
+@pages.post("/admin/settings/clock")
+@signed_in
+def admin_clock(user):
+    _admin(user)
+    try:
+        if request.form.get("reset"):
+            clock_admin.reset_clock()
+        else:
+            local = datetime.fromisoformat(request.form.get("at", ""))
+            clock_admin.set_clock(local if local.tzinfo else local.replace(tzinfo=clock.SHANGHAI))
+    except ValueError:
+        flash("时间格式不正确。", "error")
+    except ServiceError as err:
+        flash(plain(err.detail), "error")
+    else:
+        flash("系统时钟已调整。", "ok")
+    return redirect(url_for("pages.admin_settings"), code=303)

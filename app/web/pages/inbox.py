@@ -1,0 +1,90 @@
+"""The inbox (issue 7 §2) and the claim / unclaim / delegate actions (§3), from the list and from the task page."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app.services import inbox_views, tasks
+from app.services.errors import Conflict, Forbidden, NotFound, ServiceError
+from app.web.pages import pages
+from app.web.pages.common import plain, safe_next, signed_in
+
+# What to do next, after the service's own sentence.
+NEXT_STEP = {
+    Conflict: "请刷新列表后选择其他任务。",
+    Forbidden: "如需办理，请联系本组部门负责人。",
+    NotFound: "请返回待办列表。",
+}
+
+
+def _filters() -> inbox_views.Filters:
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    return inbox_views.Filters(
+        process=request.args.get("process") or None,
+        group=request.args.get("group") or None,
+        overdue=request.args.get("overdue") == "1",
+        q=(request.args.get("q") or "").strip()[:64] or None,
+        sort="created" if request.args.get("sort") == "created" else "due",
+        page=page,
+    )
+
+
+@pages.get("/")
+def home():
+    return redirect(url_for("pages.inbox"))
+
+
+@pages.get("/inbox")
+@signed_in
+def inbox(user):
+    view = request.args.get("view", "mine")
+    filters = _filters()
+    listing = inbox_views.listing(user, view, filters)
+    context = {
+        "listing": listing,
+        "filters": filters,
+        "processes": inbox_views.process_names(),
+        "groups": inbox_views.group_choices(user),
+        "here": request.full_path.rstrip("?"),
+        "current_view": listing.view.name,
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-results":
+        return render_template("inbox/_results.html", **context)
+    return render_template("inbox/index.html", **context)
+
+
+def _act(action, task_id: str, done: str):
+    target = safe_next(request.form.get("next"), url_for("pages.task", task_id=task_id))
+    try:
+        action()
+    except ServiceError as err:
+        hint = next((text for kind, text in NEXT_STEP.items() if isinstance(err, kind)), "")
+        flash(f"{plain(err.detail)}。{hint}".replace("。。", "。"), "error")
+        return redirect(target, code=303)
+    flash(done, "ok")
+    return redirect(target, code=303)
+
+
+@pages.post("/tasks/<task_id>/claim")
+@signed_in
+def claim(user, task_id: str):
+    return _act(lambda: tasks.claim(task_id, user), task_id, "已认领，任务已进入“我的待办”。")
+
+
+@pages.post("/tasks/<task_id>/unclaim")
+@signed_in
+def unclaim(user, task_id: str):
+    return _act(lambda: tasks.unclaim(task_id, user), task_id, "已退回组内待办。")
+
+
+@pages.post("/tasks/<task_id>/delegate")
+@signed_in
+def delegate(user, task_id: str):
+    to = request.form.get("to", "")
+    if not to:
+        flash("请选择接办人。", "error")
+        return redirect(safe_next(request.form.get("next"), url_for("pages.task", task_id=task_id)), code=303)
+    return _act(lambda: tasks.delegate(task_id, user, to), task_id, "已转办。")

@@ -1,0 +1,55 @@
+"""Start pages (issue 7 §5): one per deployed process, from its start form or the generic intake."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app.services import definitions, start_forms
+from app.services.errors import Invalid
+from app.web.pages import pages
+from app.web.pages.common import plain, signed_in
+from app.web.pages.schema_form import field_errors, fields_of, parse
+
+
+@pages.get("/start")
+@signed_in
+def start_list(user):
+    return render_template("start/index.html", processes=definitions.list_latest())
+
+
+def _render(process_key: str, values: dict, errors: dict, loose: list[str], business_key: str, status: int = 200):
+    name, schema = start_forms.schema_for(process_key)
+    return (
+        render_template(
+            "start/form.html",
+            process_key=process_key,
+            process_name=name,
+            fields=fields_of(schema, values, errors),
+            loose_errors=loose,
+            business_key=business_key,
+        ),
+        status,
+    )
+
+
+@pages.get("/start/<process_key>")
+@signed_in
+def start_form(user, process_key: str):
+    return _render(process_key, {}, {}, [], "")
+
+
+@pages.post("/start/<process_key>")
+@signed_in
+def start_submit(user, process_key: str):
+    _, schema = start_forms.schema_for(process_key)
+    # Start forms take no files: the case does not exist yet to keep them with.
+    data = parse(schema, request.form, request.files, lambda *_: None, lambda *_: None)
+    data = {k: v for k, v in data.items() if v is not None}
+    business_key = request.form.get("business_key", "").strip()[:64]
+    try:
+        instance = start_forms.start_case(process_key, data, user, business_key)
+    except Invalid as err:
+        errors, loose = field_errors(err.extra.get("errors", []))
+        return _render(process_key, data, errors, loose or ([] if errors else [plain(err.detail)]), business_key, 422)
+    flash(f"已发起，案件编号 {instance.business_key or instance.id}。", "ok")
+    return redirect(url_for("pages.case", instance_id=instance.id), code=303)

@@ -1,0 +1,120 @@
+"""The task page (issue 7 §4): the form from its JSON Schema beside the case, inline errors, a saved draft."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app import clock
+from app.services import attachments, drafts, forms, inbox_views, instances, tasks
+from app.services.errors import Conflict, Forbidden, Invalid, ServiceError
+from app.web.pages import pages
+from app.web.pages.case import case_context
+from app.web.pages.common import plain, signed_in
+from app.web.pages.schema_form import field_errors, fields_of, parse
+
+# A form may carry a few files; each is checked against attachments.MAX_ATTACHMENT_BYTES.
+MAX_FORM_BYTES = 4 * attachments.MAX_ATTACHMENT_BYTES + 200_000
+
+
+@pages.before_request
+def _allow_uploads():
+    if request.endpoint == "pages.task_submit":
+        request.max_content_length = MAX_FORM_BYTES  # before web.auth reads the form for the CSRF check
+
+
+def _visible_task(task_id: str, user):
+    task = tasks.get(task_id)
+    if not tasks.may_see(task, user):
+        raise Forbidden("您不能查看此任务 (not your task)")
+    return task
+
+
+def _render(user, task, values: dict, errors: dict[str, str], loose: list[str], status: int = 200):
+    instance = instances.get(task.instance_id)
+    schema = forms.load_form(task.process_key, task.form_key) if task.form_key else {"properties": {}}
+    fields = fields_of(schema, values, errors)
+    shown = {f.name for f in fields}
+    loose = loose + [
+        f"{schema['properties'].get(k, {}).get('title', k)}：{v}" for k, v in errors.items() if k not in shown
+    ]
+    context = case_context(user, instance)
+    mine = task.state == "ready" and task.assignee_id == user.id
+    may_delegate = task.state == "ready" and (mine or ("head" in user.roles and tasks.is_candidate(task, user)))
+    return (
+        render_template(
+            "task.html",
+            task=task,
+            fields=fields,
+            loose_errors=loose,
+            mine=mine,
+            claimable=task.state == "ready" and task.assignee_id is None and tasks.is_candidate(task, user),
+            has_draft=drafts.load(task.id, user) is not None,
+            delegates=inbox_views.delegates_for(task, user) if may_delegate else [],
+            now_utc=clock.now(),
+            **context,
+        ),
+        status,
+    )
+
+
+@pages.get("/tasks/<task_id>")
+@signed_in
+def task(user, task_id: str):
+    found = _visible_task(task_id, user)
+    instance = instances.get(found.instance_id)
+    values = drafts.load(found.id, user)
+    if values is None:
+        values = instances.case_data(instance) if found.state == "ready" else {}
+    return _render(user, found, values, {}, [])
+
+
+def _parse_form(task, user, instance_id: int) -> tuple[dict, dict[str, str]]:
+    schema = forms.load_form(task.process_key, task.form_key) if task.form_key else {"properties": {}}
+    upload_errors: dict[str, str] = {}
+
+    def store(name, upload):
+        content = upload.stream.read(attachments.MAX_ATTACHMENT_BYTES + 1)
+        try:
+            return attachments.add(instance_id, user, name, upload.filename, upload.mimetype, content)
+        except Invalid as err:
+            upload_errors[name] = plain(err.detail)
+            return None
+
+    def keep(_name, attachment_id):
+        try:
+            return attachments.find(instance_id, attachment_id)[0]
+        except ServiceError:
+            return None
+
+    data = parse(schema, request.form, request.files, store, keep)
+    return {k: v for k, v in data.items() if v is not None}, upload_errors
+
+
+@pages.post("/tasks/<task_id>")
+@signed_in
+def task_submit(user, task_id: str):
+    found = _visible_task(task_id, user)
+    if found.state != "ready" or found.assignee_id != user.id:
+        flash("请先认领此任务再办理。" if found.state == "ready" else "此任务已办结，无需再办理。", "error")
+        return redirect(url_for("pages.task", task_id=task_id), code=303)
+    data, upload_errors = _parse_form(found, user, found.instance_id)
+    if request.form.get("action") == "draft":
+        drafts.save(found.id, user, data)
+        if request.headers.get("HX-Request"):
+            return render_template("task/_draft_saved.html")
+        flash("草稿已保存。", "ok")
+        return redirect(url_for("pages.task", task_id=task_id), code=303)
+    if upload_errors:
+        return _render(user, found, data, upload_errors, [], 422)
+    revision = request.form.get("revision", "")
+    try:
+        instances.complete_task(found.id, data, user, expected_revision=int(revision) if revision.isdigit() else None)
+    except Invalid as err:
+        errors, loose = field_errors(err.extra.get("errors", []))
+        return _render(user, found, data, errors, loose or ([] if errors else [plain(err.detail)]), 422)
+    except (Conflict, Forbidden) as err:
+        flash(f"{plain(err.detail)}。请刷新页面查看最新状态。".replace("。。", "。"), "error")
+        return redirect(url_for("pages.task", task_id=task_id), code=303)
+    drafts.discard(found.id, user)
+    flash(f"“{found.name}”已提交。", "ok")
+    return redirect(url_for("pages.inbox"), code=303)
