@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from app import create_app
+from app.cli_calendar import calendar_group
 from app.services.errors import ServiceError
 
 
@@ -22,6 +23,9 @@ def _fail(err: Exception) -> None:
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True)
 def main() -> None:
     """GasFlow: the utility's service rules as BPMN processes."""
+
+
+main.add_command(calendar_group)
 
 
 @main.command()

@@ -29,24 +29,35 @@ def _in_app(app: Flask, job: Callable[[], object], name: str) -> Callable[[], No
     return run
 
 
+# How often open tasks are checked for a passed deadline; a breach is recorded within this many seconds.
+BREACH_CHECK_SECONDS = 5.0
+
+
 def register_jobs(scheduler, app: Flask) -> None:
-    from app.services import timers
+    from app.services import sla, timers
 
     tick = app.config["GASFLOW"].scheduler_tick_seconds
+    every = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    # Due timers fire within about a tick; timers missed while nothing ran are simply due at the first tick.
+    scheduler.add_job(_in_app(app, timers.sweep, "timer_sweep"), "interval", seconds=tick, id="timer_sweep", **every)
+    # C15.2: every task past its limit is recorded once (breached_at + a "breach" event) for follow-up.
     scheduler.add_job(
-        _in_app(app, timers.sweep, "timer_sweep"),
+        _in_app(app, sla.record_breaches, "sla_breaches"),
         "interval",
-        seconds=tick,
-        id="timer_sweep",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
+        seconds=BREACH_CHECK_SECONDS,
+        id="sla_breaches",
+        **every,
     )
 
 
 def background(app: Flask) -> BackgroundScheduler:
+    """The in-process scheduler of `gasflow serve` (`make run`); one per app object, however often it is asked for."""
+    running = app.extensions.get("gasflow_scheduler")
+    if running is not None:
+        return running
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, app)
+    app.extensions["gasflow_scheduler"] = scheduler
     return scheduler
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import engine
 from app.extensions import db
 from app.models import ProcessInstance
-from app.services import history
+from app.services import history, script_functions
 from app.services.errors import NotFound
 from app.services.history import ChainReport
 from app.services.runtime import runtime
@@ -36,13 +36,21 @@ def verify(instance_id: int | None = None) -> list[ChainReport]:
 
 
 def _apply(eng: engine.Engine, definition, state: str | None, seed: str, ev) -> engine.StepResult:
+    """One recorded step again; script-function results come from the record (script_functions.replaying)."""
     payload = json.loads(ev.payload_json)
+    with script_functions.replaying(payload.get("calls")):
+        return _step(eng, definition, state, seed, ev, payload)
+
+
+def _step(eng: engine.Engine, definition, state: str | None, seed: str, ev, payload: dict) -> engine.StepResult:
     if ev.kind == "started":
         return eng.start(definition, payload["data"], seed, ev.at)
     if ev.kind == "task_completed":
         return eng.complete_task(definition, state, seed, ev.task_id, payload["data"], ev.at)
     if ev.kind == "timer_fired":
         return eng.fire_timers(definition, state, seed, ev.at)
+    if ev.kind == "timers_recomputed":
+        return eng.reevaluate_timers(definition, state, seed, ev.at, payload["uses"])
     return eng.deliver_message(definition, state, seed, payload["name"], payload["payload"], ev.at)
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app import calendar, clock
 from app.extensions import db
 from app.models import CalendarDay, CalendarYear
-from app.services import workcalendar
+from app.services import sla, timers, workcalendar
 from app.services.errors import Invalid
 from app.services.tx import writes
 
@@ -52,21 +53,75 @@ def set_day(day: date, workday: bool, name: str, actor_id: int | None) -> calend
     return row
 
 
-@writes
-def import_year(text: str, actor_id: int | None) -> tuple[int, list[int]]:
-    """A year's official schedule as CSV (date,workday,name). Nothing is imported if any line is wrong.
+@dataclass(frozen=True)
+class Imported:
+    rows: int
+    years: list[int]
+    tasks_recomputed: int  # open tasks whose provisional deadline was computed again
+    timers_recomputed: int  # instances whose add_working_days timers moved
 
-    Returns (rows stored, years now covered by this import)."""
+
+def import_year(text: str, actor_id: int | None) -> Imported:
+    """A year's official schedule as CSV (date,workday,name); it replaces the rows of the years it covers and marks
+    them covered. Nothing is imported if any line is wrong. Then provisional deadlines are computed again."""
+    rows, years = _store_schedule(text, actor_id)
+    return Imported(rows, years, *_recompute_after(years))
+
+
+def confirm_year(year: int, actor_id: int | None) -> Imported:
+    """An administrator entered a year's days one by one (set_day) and declares the year complete."""
+    if not 1900 < year < 2200:
+        raise Invalid(f"年份 {year} 不合理 (implausible year)")
+    _mark_covered([year], "admin")
+    return Imported(0, [year], *_recompute_after([year]))
+
+
+@writes
+def _store_schedule(text: str, actor_id: int | None) -> tuple[int, list[int]]:
     rows, errors = calendar.parse_schedule_csv(text)
     if errors:
         raise Invalid("日历文件有误，未导入任何内容 (nothing imported)", errors=errors)
     if not rows:
         raise Invalid("日历文件没有数据行 (no rows)")
     years = sorted({r.day.year for r in rows})
+    for year in years:  # the official schedule replaces whatever was entered for that year before
+        db.session.execute(
+            delete(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        )
+    db.session.flush()
     for row in rows:
         _put(calendar.Day(row.day, row.workday, row.name, "import"), actor_id)
+    _mark_covered(years, "import")
+    return len(rows), years
+
+
+@writes
+def _mark_covered(years: list[int], source: str) -> None:
     for year in years:
         if db.session.get(CalendarYear, year) is None:
-            db.session.add(CalendarYear(year=year, source="import", entered_at=clock.now()))
+            db.session.add(CalendarYear(year=year, source=source, entered_at=clock.now()))
     workcalendar.forget()
-    return len(rows), years
+
+
+def _recompute_after(years: list[int]) -> tuple[int, int]:
+    """Deadlines that ended in (or ran through) these years may have been provisional."""
+    workcalendar.forget()
+    since = datetime.combine(date(min(years), 1, 1), time(0), tzinfo=calendar.SHANGHAI)
+    return sla.recompute_provisional_tasks(), timers.recompute_calendar_timers(since)
+
+
+def days_of_year(year: int) -> list[dict]:
+    """Every day of a year as the holiday table sees it (the admin page's year view)."""
+    table = workcalendar.table()
+    out, day = [], date(year, 1, 1)
+    while day.year == year:
+        workday, provisional = calendar.is_workday(day, table)
+        row = table.get(day)
+        name, source = (row.name, row.source) if row is not None else ("", "")
+        if row is None and provisional and not workday and day.weekday() < 5:
+            name, source = next(((f.name, f.source) for f in calendar.fallback_rows(year) if f.day == day), ("", ""))
+        out.append(
+            {"date": day.isoformat(), "workday": workday, "name": name, "source": source, "provisional": provisional}
+        )
+        day += timedelta(days=1)
+    return out

@@ -6,6 +6,7 @@ of it is applied), its projections, and its events, in one commit.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -13,7 +14,7 @@ from sqlalchemy import select, update
 from app import clock, engine
 from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessDefinition, ProcessInstance, User
-from app.services import definitions, forms, history, projections
+from app.services import definitions, forms, history, projections, script_functions
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.groups import groups_of
 from app.services.history import NewEvent
@@ -75,6 +76,12 @@ def save_step(
     history.append(instance.id, all_events)
 
 
+def _as_recorded(value: dict) -> dict:
+    """Data enters the engine exactly as its event records it (canonical JSON: keys sorted), so replay, which reads it
+    back from the event, builds the same state byte for byte (key order shows in the engine's data deltas)."""
+    return json.loads(history.canonical_payload(value))
+
+
 def _lock_read(instance_id: int) -> ProcessInstance:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
@@ -86,6 +93,7 @@ def _lock_read(instance_id: int) -> ProcessInstance:
 def start(process_key: str, data: dict, user: User | None, business_key: str | None = None) -> ProcessInstance:
     if not isinstance(data, dict):
         raise Invalid("data 必须是 JSON 对象 (data must be an object)")
+    data = _as_recorded(data)
     row = definitions.latest(process_key)
     definition = runtime().definition(row.id)
     now = clock.now()
@@ -103,13 +111,20 @@ def start(process_key: str, data: dict, user: User | None, business_key: str | N
     )
     db.session.add(instance)
     db.session.flush()
-    result = run_engine(lambda: runtime().engine.start(definition, data, seed_of(instance), now))
+    with script_functions.recording() as calls:  # calendar answers change; replay needs the recorded ones
+        result = run_engine(lambda: runtime().engine.start(definition, data, seed_of(instance), now))
     started = NewEvent(
         "started",
         now,
         actor,
         actor_id,
-        payload={"process": row.key, "version": row.version, "data": data, "business_key": business_key},
+        payload={
+            "process": row.key,
+            "version": row.version,
+            "data": data,
+            "business_key": business_key,
+            **calls.payload(),
+        },
         state_digest=result.digest,
     )
     save_step(instance, definition, result, now, [started])
@@ -131,22 +146,25 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
     if task.state != "ready":
         raise Conflict("任务已办结或已取消 (task already completed or cancelled)")
     _check_may_work(task, user)
-    data = forms.validate(task.process_key, task.form_key, data)
+    data = _as_recorded(forms.validate(task.process_key, task.form_key, data))
     instance = _lock_read(task.instance_id)
     if expected_revision is not None and expected_revision != instance.revision:
         raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision)")
     definition = runtime().definition(instance.definition_id)
     now = clock.now()
-    result = run_engine(
-        lambda: runtime().engine.complete_task(definition, instance.state_json, seed_of(instance), task_id, data, now)
-    )
+    with script_functions.recording() as calls:
+        result = run_engine(
+            lambda: runtime().engine.complete_task(
+                definition, instance.state_json, seed_of(instance), task_id, data, now
+            )
+        )
     done = NewEvent(
         "task_completed",
         now,
         user.username,
         user.id,
         task_id=task_id,
-        payload={"spec_name": task.spec_name, "data": data},
+        payload={"spec_name": task.spec_name, "data": data, **calls.payload()},
         state_digest=result.digest,
     )
     save_step(instance, definition, result, now, [done], completed_task_id=task_id, completed_by_id=user.id)
@@ -172,6 +190,7 @@ def deliver_message(name: str, correlation: dict, payload: dict, user: User | No
         raise Invalid("消息需要 name 和至少一个 correlation 键 (name and correlation are required)")
     if not isinstance(payload, dict):
         raise Invalid("payload 必须是 JSON 对象 (payload must be an object)")
+    payload = _as_recorded(payload)
     caught = []
     actor, actor_id = _actor(user)
     for instance_id in instances_for(correlation):
@@ -181,9 +200,10 @@ def deliver_message(name: str, correlation: dict, payload: dict, user: User | No
         definition = runtime().definition(instance.definition_id)
         now = clock.now()
         try:
-            result = runtime().engine.deliver_message(
-                definition, instance.state_json, seed_of(instance), name, payload, now
-            )
+            with script_functions.recording() as calls:
+                result = runtime().engine.deliver_message(
+                    definition, instance.state_json, seed_of(instance), name, payload, now
+                )
         except engine.NotWaitingForMessage:
             continue
         except engine.EngineError as err:
@@ -193,7 +213,7 @@ def deliver_message(name: str, correlation: dict, payload: dict, user: User | No
             now,
             actor,
             actor_id,
-            payload={"name": name, "correlation": correlation, "payload": payload},
+            payload={"name": name, "correlation": correlation, "payload": payload, **calls.payload()},
             state_digest=result.digest,
         )
         save_step(instance, definition, result, now, [received])

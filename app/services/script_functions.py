@@ -1,14 +1,30 @@
 """The registry of functions diagrams may call from scripts, conditions and timer expressions (design.md).
 
-They take and return ISO-8601 strings, which is what task data and timer expressions hold.
+Functions (all take and return JSON-friendly values; instants are ISO-8601 strings with an offset):
+- ``now()`` -> the step's pinned instant (UTC ISO);
+- ``add_hours(start, hours)`` -> ISO; wall-clock hours (S24.6: restore supply within 6 hours);
+- ``add_working_days(start, n)`` -> ISO (Asia/Shanghai offset); the end of the n-th working day after receipt on the
+  holiday table (C14.1: n=5). ``start`` may be a date ``YYYY-MM-DD`` (receipt during that day, Shanghai);
+- ``add_working_days_provisional(start, n)`` -> bool; True when that deadline touches a year the table does not hold
+  yet (rules.md: shown as provisional, recomputed when the year is entered). A script that keeps a deadline in a data
+  field names the flag ``<field>_provisional`` so the inbox shows it (services/sla.py, ``dueField``).
+
+Replay must reproduce a step exactly, but a calendar answer changes when an administrator edits the table. So every
+call made during an engine step is recorded — (function, args, result) in the event's ``payload["calls"]`` — and replay
+feeds the recorded results back in order instead of computing them again (``recording()`` / ``replaying()``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from datetime import date, datetime, time, timedelta
 
-from app import clock
+from app import calendar, clock
+from app.engine import EngineError
+from app.services import workcalendar
 
 
 def _parse(value: str | datetime) -> datetime:
@@ -16,6 +32,23 @@ def _parse(value: str | datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"时间 {value} 缺少时区 (a timezone offset is required, e.g. +08:00)")
     return moment
+
+
+def receipt_instant(value: str | datetime | date) -> datetime:
+    """An instant, or a bare date meaning "received during that day" (its Shanghai midnight; the day is not counted)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time(0), tzinfo=calendar.SHANGHAI)
+    if isinstance(value, str) and len(value.strip()) == 10:
+        return datetime.combine(date.fromisoformat(value.strip()), time(0), tzinfo=calendar.SHANGHAI)
+    return _parse(value)
+
+
+def _days(n) -> int:
+    if isinstance(n, float) and n.is_integer():
+        n = int(n)
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise ValueError(f"工作日数必须是整数 (working days must be an integer), got {n!r}")
+    return n
 
 
 def now() -> str:
@@ -28,5 +61,98 @@ def add_hours(start: str | datetime, hours: float) -> str:
     return (_parse(start) + timedelta(hours=float(hours))).isoformat()
 
 
+def add_working_days(start: str | datetime, n: int) -> str:
+    """C14.1: the end of the n-th working day after the day of receipt, as Shanghai-local ISO."""
+    deadline = workcalendar.add_working_days(receipt_instant(start), _days(n))
+    return deadline.due.astimezone(calendar.SHANGHAI).isoformat()
+
+
+def add_working_days_provisional(start: str | datetime, n: int) -> bool:
+    return workcalendar.add_working_days(receipt_instant(start), _days(n)).provisional
+
+
+class ReplayMismatch(EngineError):
+    """Replay asked for a call the recorded step did not make: the history and the diagram disagree."""
+
+
+class CallLog:
+    """The calls of one engine step: recorded live, or served from the record during replay."""
+
+    def __init__(self, recorded: list[dict] | None = None):
+        self.calls: list[dict] = []
+        self._recorded = recorded
+
+    def call(self, name: str, fn: Callable, args: tuple, kwargs: dict) -> object:
+        normal_args = json.loads(json.dumps([*args, kwargs] if kwargs else list(args), default=str, ensure_ascii=False))
+        if self._recorded is None:
+            result = fn(*args, **kwargs)
+            self.calls.append({"fn": name, "args": normal_args, "result": result})
+            return result
+        index = len(self.calls)
+        if index >= len(self._recorded):
+            raise ReplayMismatch(f"重放时多出调用 {name}{tuple(normal_args)} (replay made a call the step did not)")
+        expected = self._recorded[index]
+        if expected.get("fn") != name or expected.get("args") != normal_args:
+            raise ReplayMismatch(
+                f"重放调用不一致：记录为 {expected.get('fn')}{tuple(expected.get('args') or [])}，"
+                f"重放为 {name}{tuple(normal_args)} (replayed call differs from the recorded one)"
+            )
+        self.calls.append(expected)
+        return expected.get("result")
+
+    def payload(self) -> dict:
+        """What goes into the event payload: nothing when the step called no function (keeps old payloads as they were)."""
+        return {"calls": self.calls} if self.calls else {}
+
+    def check_complete(self) -> None:
+        if self._recorded is not None and len(self.calls) != len(self._recorded):
+            missing = self._recorded[len(self.calls)]
+            raise ReplayMismatch(f"重放缺少调用 {missing.get('fn')} (replay did not make a recorded call)")
+
+
+_log: ContextVar[CallLog | None] = ContextVar("gasflow_script_calls", default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[CallLog]:
+    """Around one live engine step: collects every registry call; put ``log.payload()`` into the step's event."""
+    log = CallLog()
+    token = _log.set(log)
+    try:
+        yield log
+    finally:
+        _log.reset(token)
+
+
+@contextlib.contextmanager
+def replaying(recorded: list[dict] | None) -> Iterator[CallLog]:
+    """Around one replayed step: answers calls from the record; raises ReplayMismatch if the calls differ."""
+    log = CallLog(list(recorded or []))
+    token = _log.set(log)
+    try:
+        yield log
+    finally:
+        _log.reset(token)
+    log.check_complete()
+
+
+def _logged(name: str, fn: Callable) -> Callable:
+    def call(*args, **kwargs):
+        log = _log.get()
+        return fn(*args, **kwargs) if log is None else log.call(name, fn, args, kwargs)
+
+    call.__name__ = name
+    call.__doc__ = fn.__doc__
+    return call
+
+
+REGISTRY: dict[str, Callable] = {
+    "now": now,
+    "add_hours": add_hours,
+    "add_working_days": add_working_days,
+    "add_working_days_provisional": add_working_days_provisional,
+}
+
+
 def script_functions() -> dict[str, Callable]:
-    return {"now": now, "add_hours": add_hours}
+    return {name: _logged(name, fn) for name, fn in REGISTRY.items()}

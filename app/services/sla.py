@@ -3,7 +3,11 @@
 - ``slaHours``: wall-clock hours (S24.6: restore supply within 6 hours);
 - ``slaWorkingDays``: working days on the holiday calendar (C14.1: answer a complaint within 5 working days);
 - ``slaFrom``: the data field holding the instant to count from (e.g. ``received_at``); default: task creation.
-- ``dueField``: take the due time as computed by the diagram itself (an ISO value in task data).
+- ``dueField``: take the due time as computed by the diagram itself (an ISO value in task data; its provisional flag in
+  ``<dueField>_provisional``, see script_functions.add_working_days_provisional).
+
+Also here: time left on an open task (working time where the SLA is in working days), the breach job (every breach
+recorded once), and recomputing provisional deadlines once the holiday table holds their year.
 """
 
 from __future__ import annotations
@@ -11,7 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.services import workcalendar
+from sqlalchemy import select, update
+
+from app import clock
+from app.extensions import db
+from app.models import HumanTask, ProcessInstance
+from app.services import history, workcalendar
+from app.services.history import NewEvent
+from app.services.runtime import runtime
+from app.services.tx import writes
+
+WORKING_DAYS = "working_days"
 
 
 @dataclass(frozen=True)
@@ -49,13 +63,92 @@ def due_for(properties: dict, data: dict, created_at: datetime) -> Due:
     if properties.get("dueField"):
         at = _instant(_lookup(data, properties["dueField"]))
         provisional = bool(_lookup(data, properties["dueField"] + "_provisional"))
-        return Due(at, provisional, "working_days" if properties.get("slaWorkingDays") else "hours") if at else NO_DUE
+        return Due(at, provisional, WORKING_DAYS if properties.get("slaWorkingDays") else "hours") if at else NO_DUE
     start = created_at
     if properties.get("slaFrom"):
         start = _instant(_lookup(data, properties["slaFrom"])) or created_at
     if properties.get("slaWorkingDays"):
         deadline = workcalendar.add_working_days(start, int(properties["slaWorkingDays"]))
-        return Due(deadline.due, deadline.provisional, "working_days")
+        return Due(deadline.due, deadline.provisional, WORKING_DAYS)
     if properties.get("slaHours"):
         return Due(start + timedelta(hours=float(properties["slaHours"])), False, "hours")
     return NO_DUE
+
+
+def seconds_left(task: HumanTask, now: datetime | None = None) -> float | None:
+    """Time left on an open task: working time for a working-day SLA (the clock stops on days off), wall-clock time
+    otherwise; negative once overdue (wall-clock time since the deadline). None for closed tasks or no deadline."""
+    if task.state != "ready" or task.due_at is None:
+        return None
+    now = now or clock.now()
+    if task.sla_kind == WORKING_DAYS:
+        return workcalendar.working_time_left(task.due_at, now).total_seconds()
+    return (task.due_at - now).total_seconds()
+
+
+def is_overdue(task: HumanTask, now: datetime | None = None) -> bool:
+    return task.state == "ready" and task.due_at is not None and task.due_at < (now or clock.now())
+
+
+@writes
+def record_breaches(limit: int = 500) -> int:
+    """Scheduler job: every open task past its deadline gets breached_at and one "breach" event on its instance
+    (C15.2: CSC follows up every complaint past its limit). The conditional UPDATE makes it once, whoever runs it."""
+    now = clock.now()
+    late = db.session.scalars(
+        select(HumanTask)
+        .where(HumanTask.state == "ready", HumanTask.due_at < now, HumanTask.breached_at.is_(None))
+        .order_by(HumanTask.due_at)
+        .limit(limit)
+    ).all()
+    recorded = 0
+    for task in late:
+        marked = db.session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task.id, HumanTask.breached_at.is_(None), HumanTask.state == "ready")
+            .values(breached_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if marked != 1:
+            continue  # another scheduler recorded it first, or the task was just completed
+        payload = {"spec_name": task.spec_name, "name": task.name, "due_at": task.due_at.isoformat(),
+                   "provisional": task.due_provisional, "sla_kind": task.sla_kind,
+                   "candidate_group": task.candidate_group}  # fmt: skip
+        history.append(task.instance_id, [NewEvent("breach", now, "scheduler", task_id=task.id, payload=payload)])
+        recorded += 1
+    return recorded
+
+
+@writes
+def recompute_provisional_tasks() -> int:
+    """The holiday table gained a year: open tasks whose working-day deadline was provisional get it computed again
+    (rules.md, "recomputed when the year is entered"), each with a "deadline_recomputed" event. A deadline a script
+    put in a data field (``dueField``) is counted again from the task's ``slaWorkingDays``/``slaFrom`` properties."""
+    now = clock.now()
+    tasks = db.session.scalars(
+        select(HumanTask).where(
+            HumanTask.state == "ready", HumanTask.due_provisional.is_(True), HumanTask.sla_kind == WORKING_DAYS
+        )
+    ).all()
+    changed = 0
+    for task in tasks:
+        instance = db.session.get(ProcessInstance, task.instance_id, populate_existing=True)
+        definition = runtime().definition(instance.definition_id)
+        info = definition.user_tasks.get(task.spec_name)
+        if info is None or not info.properties.get("slaWorkingDays"):
+            continue
+        properties = {k: v for k, v in info.properties.items() if k != "dueField"}
+        data = runtime().engine.task_data(definition, instance.state_json, task.id)
+        due = due_for(properties, data, task.created_at)
+        if due.at is None:
+            continue
+        old_due, task.due_at, task.due_provisional = task.due_at, due.at, due.provisional
+        if task.breached_at is not None and due.at > now:
+            task.breached_at = None  # the provisional deadline was too early; a real breach will be recorded
+        payload = {"spec_name": task.spec_name, "old_due_at": old_due.isoformat() if old_due else None,
+                   "due_at": due.at.isoformat(), "provisional": due.provisional}  # fmt: skip
+        history.append(
+            task.instance_id, [NewEvent("deadline_recomputed", now, "system", task_id=task.id, payload=payload)]
+        )
+        changed += 1
+    return changed

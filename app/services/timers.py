@@ -7,6 +7,7 @@ check makes a second firing impossible: the loser's write is refused and its tra
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -14,7 +15,7 @@ from sqlalchemy import select, update
 from app import clock
 from app.extensions import db
 from app.models import ProcessInstance, Timer
-from app.services import history
+from app.services import history, script_functions
 from app.services.errors import Conflict, Invalid
 from app.services.history import NewEvent
 from app.services.instances import run_engine, save_step, seed_of
@@ -22,6 +23,10 @@ from app.services.runtime import runtime
 from app.services.tx import writes
 
 SCHEDULER = "scheduler"
+# The registry function whose answers change when the holiday table gains a year (rules.md, unpublished years).
+CALENDAR_FUNCTION = "add_working_days"
+
+log = logging.getLogger("gasflow.timers")
 
 
 class TimerFailed(Exception):
@@ -47,13 +52,20 @@ def fire_next(skip: set[int]) -> tuple[int | None, int]:
     timer = _claim_due(now, skip)
     if timer is None:
         return None, 0
-    instance = db.session.get(ProcessInstance, timer.instance_id)
-    due = {t.task_id: t.due_at for t in db.session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
+    # populate_existing: the session outlives transactions (expire_on_commit=False); read the row as stored now.
+    instance = db.session.get(ProcessInstance, timer.instance_id, populate_existing=True)
+    rows = list(
+        db.session.scalars(
+            select(Timer).where(Timer.instance_id == instance.id).execution_options(populate_existing=True)
+        )
+    )
+    due = {t.task_id: t.due_at for t in rows}
     definition = runtime().definition(instance.definition_id)
     try:
-        result = run_engine(
-            lambda: runtime().engine.fire_timers(definition, instance.state_json, seed_of(instance), now)
-        )
+        with script_functions.recording() as calls:
+            result = run_engine(
+                lambda: runtime().engine.fire_timers(definition, instance.state_json, seed_of(instance), now)
+            )
     except Invalid as err:
         raise TimerFailed(instance.id, err.detail) from None
     if not result.fired_timers:
@@ -64,9 +76,12 @@ def fire_next(skip: set[int]) -> tuple[int | None, int]:
         SCHEDULER,
         payload={
             "timers": result.fired_timers,
+            # The original due times: after downtime a timer fires late, and the record says how late.
             "due_at": min(d for d in due.values() if d < now).isoformat(),
+            "due": {t.spec_name: t.due_at.isoformat() for t in rows if t.spec_name in result.fired_timers},
             "clock": now.isoformat(),
             "late_seconds": round((now - timer.due_at).total_seconds(), 3),
+            **calls.payload(),
         },
         state_digest=result.digest,
     )
@@ -107,3 +122,64 @@ def record_failure(instance_id: int, message: str) -> None:
 
 def next_due() -> datetime | None:
     return db.session.scalar(select(Timer.due_at).where(Timer.failed_at.is_(None)).order_by(Timer.due_at).limit(1))
+
+
+def recompute_calendar_timers(since: datetime) -> int:
+    """The holiday table gained a year: evaluate again the waiting timers whose expression calls add_working_days
+    and whose due time lies on or after ``since`` (earlier ones never touched that year). One transaction per
+    instance; a failure is logged and leaves that instance as it was. Returns the number of instances changed."""
+    ids = list(
+        db.session.scalars(select(Timer.instance_id).where(Timer.due_at >= since, Timer.failed_at.is_(None)).distinct())
+    )
+    changed = 0
+    for instance_id in ids:
+        for _attempt in range(3):  # a sweep or a user may write the same instance meanwhile
+            try:
+                changed += _recompute_instance(instance_id)
+                break
+            except Conflict:
+                continue
+            except Invalid as err:
+                log.warning("timers of instance %s not recomputed: %s", instance_id, err.detail)
+                break
+    return changed
+
+
+@writes
+def _recompute_instance(instance_id: int) -> int:
+    instance = db.session.get(ProcessInstance, instance_id, populate_existing=True)
+    if instance is None or instance.status != "running":
+        return 0
+    rows = select(Timer).where(Timer.instance_id == instance_id).execution_options(populate_existing=True)
+    before = {t.task_id: t for t in db.session.scalars(rows)}
+    definition = runtime().definition(instance.definition_id)
+    now = clock.now()
+    with script_functions.recording() as calls:
+        result = run_engine(
+            lambda: runtime().engine.reevaluate_timers(
+                definition, instance.state_json, seed_of(instance), now, CALENDAR_FUNCTION
+            )
+        )
+    moved = [
+        {"task_id": t.task_id, "spec_name": t.spec_name, "old_due_at": before[t.task_id].due_at.isoformat(),
+         "due_at": t.due_at.isoformat()}
+        for t in result.timers
+        if t.task_id in before and before[t.task_id].due_at != t.due_at
+    ]  # fmt: skip
+    if not moved:
+        return 0
+    event = NewEvent(
+        "timers_recomputed",
+        now,
+        "system",
+        payload={"uses": CALENDAR_FUNCTION, "timers": moved, **calls.payload()},
+        state_digest=result.digest,
+    )
+    save_step(instance, definition, result, now, [event])
+    for item in moved:  # the projection adds and removes timer rows; a moved one is updated here
+        db.session.execute(
+            update(Timer)
+            .where(Timer.instance_id == instance_id, Timer.task_id == item["task_id"])
+            .values(due_at=datetime.fromisoformat(item["due_at"]))
+        )
+    return 1

@@ -55,3 +55,18 @@ def covered_years() -> list[int]:
 
 def day_info(day: date) -> tuple[bool, bool]:
     return calendar.is_workday(day, table())
+
+
+def coverage_warning(now: datetime | None = None) -> str | None:
+    """From 1 December administrators are warned while next year's schedule is missing (rules.md); and always when the
+    current year itself is missing. Deadlines are still computed then, on the provisional rule, and marked as such."""
+    today = (now or clock.now()).astimezone(calendar.SHANGHAI).date()
+    years = set(covered_years())
+    missing = [y for y in (today.year, today.year + 1) if y not in years and (y == today.year or today.month == 12)]
+    if not missing:
+        return None
+    names = "、".join(f"{y} 年" for y in missing)
+    return (
+        f"{names}节假日安排尚未录入：涉及该年的期限按周末和固定节日推定，标为“暂定”，录入后自动重算。"
+        f"(the official schedule for {', '.join(map(str, missing))} is missing; such deadlines are provisional)"
+    )

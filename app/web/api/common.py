@@ -8,6 +8,7 @@ from flask import request
 
 from app import clock
 from app.models import HumanTask, ProcessInstance
+from app.services import sla
 from app.services.errors import BadRequest
 
 
@@ -50,7 +51,9 @@ def task_json(task: HumanTask) -> dict:
         "created_at": iso(task.created_at),
         "due_at": iso(task.due_at),
         "due_provisional": task.due_provisional,
-        "overdue": bool(task.state == "ready" and task.due_at is not None and task.due_at < now),
+        "overdue": sla.is_overdue(task, now),
+        "time_left_seconds": sla.seconds_left(task, now),  # working time where the SLA is in working days
+        "breached_at": iso(task.breached_at),
         "sla_kind": task.sla_kind,
         "completed_at": iso(task.completed_at),
         "completed_by_id": task.completed_by_id,

@@ -91,6 +91,33 @@ PATHS: dict[str, dict] = {
     "/api/v1/tasks/{task_id}/complete": {
         "post": _op("Complete with form data", params=[_TASK_ID], body=_json("Complete"))
     },
+    # issue 3: the working-day calendar (C14.1)
+    "/api/v1/calendar/add-working-days": {
+        "get": _op(
+            "Deadline n working days after receipt: {due, provisional}",
+            params=[
+                _query("start", {"type": "string"}, "YYYY-MM-DD (received that day, Asia/Shanghai) or ISO with offset"),
+                _query("days", _INT),
+            ],
+        )
+    },
+    "/api/v1/calendar/days/{date}": {
+        "put": _op("Set one day of the holiday table (admin)", params=[_path("date")], body=_json("CalendarDay"))
+    },
+    "/api/v1/calendar/days": {"get": _op("Every day of a year as the table sees it", params=[_query("year", _INT)])},
+    "/api/v1/calendar/years": {"get": _op("Years the table covers, and a warning while next year is missing")},
+    "/api/v1/calendar/years/{year}": {
+        "post": _op(
+            "Declare a hand-entered year complete; recomputes provisional deadlines (admin)",
+            params=[_path("year", _INT)],
+        )
+    },
+    "/api/v1/calendar/import": {
+        "post": _op(
+            "Import a year's schedule as CSV date,workday,name (admin); all or nothing, errors by line",
+            body={"text/csv": {"schema": {"type": "string"}}},
+        )
+    },
 }
 
 SCHEMAS = {
@@ -116,6 +143,11 @@ SCHEMAS = {
             "correlation": {"type": "object", "additionalProperties": {"type": "string"}},
             "payload": {"type": "object"},
         },
+    },
+    "CalendarDay": {
+        "type": "object",
+        "required": ["workday"],
+        "properties": {"workday": {"type": "boolean"}, "name": {"type": "string", "maxLength": 64}},
     },
     "Delegate": {"type": "object", "required": ["to"], "properties": {"to": {"type": "string"}}},
     "Complete": {
