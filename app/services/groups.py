@@ -1,8 +1,10 @@
 """Who may work a task: lanes name candidate groups; users belong to groups through their unit and roles.
 
-A lane is named after a unit (客服中心, 纪检监审法务部 ...) or after a role bound to the case's branch:
+A lane is named after a unit (客服中心, 纪检监审法务部, 监督委员会 ...) or after a role bound to the case:
 - lane 分公司 -> the branch named in the case data (field ``branch``), else any branch company;
-- lane 部门负责人 -> the department head of that branch (S24.6, C15.1 sign-offs), else any department head.
+- lane 责任单位 -> the unit named in ``responsible_unit`` (C5: the unit that investigates and handles a complaint),
+  else the branch;
+- lane 部门负责人 -> the department head of that unit (sign-offs: S24.6, S24.7, C15.1), else any department head.
 """
 
 from __future__ import annotations
@@ -10,17 +12,26 @@ from __future__ import annotations
 from app.models import User
 
 BRANCH_LANE = "分公司"
+RESPONSIBLE_LANE = "责任单位"
 HEAD_LANE = "部门负责人"
+
+
+def _text(data: dict, key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
 
 
 def candidate_group(lane: str | None, case_data: dict) -> str | None:
     if not lane:
         return None
-    branch = case_data.get("branch") if isinstance(case_data.get("branch"), str) else None
+    branch = _text(case_data, "branch")
+    responsible = _text(case_data, "responsible_unit") or branch
     if lane == BRANCH_LANE:
         return branch or BRANCH_LANE
+    if lane == RESPONSIBLE_LANE:
+        return responsible or RESPONSIBLE_LANE
     if lane == HEAD_LANE:
-        return f"{HEAD_LANE}@{branch}" if branch else HEAD_LANE
+        return f"{HEAD_LANE}@{responsible}" if responsible else HEAD_LANE
     return lane
 
 
