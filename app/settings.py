@@ -33,6 +33,11 @@ class Settings:
     max_task_data_bytes: int = 1_000_000
     max_bpmn_bytes: int = 2_000_000
     session_minutes: int = 480
+    # Backups (S21.3): weekly by the scheduler at this local (Asia/Shanghai) day and hour; the newest N are kept.
+    backup_dir: Path | None = None  # default: <instance_dir>/backups
+    backup_keep: int = 8
+    backup_day_of_week: str = "sun"
+    backup_hour: int = 2
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -76,6 +81,10 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         script_timeout_seconds=float(env.get("GASFLOW_SCRIPT_TIMEOUT", "2.0")),
         max_task_data_bytes=int(env.get("GASFLOW_MAX_TASK_DATA_BYTES", "1000000")),
         session_minutes=int(env.get("GASFLOW_SESSION_MINUTES", "480")),
+        backup_dir=Path(env["GASFLOW_BACKUP_DIR"]) if env.get("GASFLOW_BACKUP_DIR") else None,
+        backup_keep=int(env.get("GASFLOW_BACKUP_KEEP", "8")),
+        backup_day_of_week=env.get("GASFLOW_BACKUP_DAY", "sun"),
+        backup_hour=int(env.get("GASFLOW_BACKUP_HOUR", "2")),
     )
 
 
