@@ -34,7 +34,7 @@ BREACH_CHECK_SECONDS = 5.0
 
 
 def register_jobs(scheduler, app: Flask) -> None:
-    from app.services import sla, timers
+    from app.services import backup, sla, timers
 
     tick = app.config["GASFLOW"].scheduler_tick_seconds
     every = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
@@ -47,6 +47,19 @@ def register_jobs(scheduler, app: Flask) -> None:
         seconds=BREACH_CHECK_SECONDS,
         id="sla_breaches",
         **every,
+    )
+    # S21.3: business data backed up at least weekly; the newest backup_keep are kept.
+    settings = app.config["GASFLOW"]
+    scheduler.add_job(
+        _in_app(app, backup.scheduled_backup, "weekly_backup"),
+        "cron",
+        day_of_week=settings.backup_day_of_week,
+        hour=settings.backup_hour,
+        timezone="Asia/Shanghai",
+        id="weekly_backup",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=6 * 3600,  # a scheduler down at 02:00 still backs up when it comes back that morning
     )
 
 

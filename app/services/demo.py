@@ -1,12 +1,16 @@
-"""Demo directory and users for `make run` (the README lists them). Idempotent."""
+"""Demo directory, users and customer archive for `make run` and `gasflow demo` (the README lists them). Idempotent."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import random
+
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import User
-from app.services import users
+from app.models import Customer, Unit, User
+from app.services import demo_customers, users
+from app.services.customer_bulk import insert_customers
+from app.services.tx import writes
 
 DEMO_PASSWORD = "gasflow-demo"
 
@@ -41,3 +45,69 @@ def load_directory() -> list[str]:
         users.add_user(username, DEMO_PASSWORD, unit, roles, display, superior)
         lines.append(f"demo user {username} / {DEMO_PASSWORD} ({unit}; {', '.join(roles)})")
     return lines
+
+
+# The fuller directory `gasflow demo` adds: per branch a head, two fitters and two customer managers (M4); heads for
+# the departments and more hotline agents. The fixture `people` uses DEMO_USERS only, which stays small and fast.
+DEPARTMENT_HEADS = {"纪检监审法务部": "jj", "调度中心": "dd", "安装公司": "az", "安全部": "aq", "应急中心": "yj"}
+CUSTOMER_BATCH = 50_000
+
+
+def _branch_code(district: str) -> str:
+    return demo_customers.DISTRICTS[district][0].lower()
+
+
+def _full_directory_users() -> list[tuple[str, str, str, list[str], str | None]]:
+    rng = random.Random(2026)
+    rows = [(f"kf_agent{i}", demo_customers.person_name(rng), "客服中心", ["staff"], "kf_head") for i in range(2, 6)]
+    for district in BRANCHES:
+        code, unit = _branch_code(district), f"{district}分公司"
+        head = f"{code}_head"
+        rows.append((head, demo_customers.person_name(rng), unit, ["staff", "head"], None))
+        rows += [(f"{code}_fitter{i}", demo_customers.person_name(rng), unit, ["staff"], head) for i in (1, 2)]
+        rows += [
+            (manager_username(district, i), demo_customers.person_name(rng), unit, ["staff"], head) for i in (1, 2)
+        ]
+    for unit, code in DEPARTMENT_HEADS.items():
+        rows.append((f"{code}_head", demo_customers.person_name(rng), unit, ["staff", "head"], None))
+    return rows
+
+
+def manager_username(district: str, number: int) -> str:
+    return f"{_branch_code(district)}_mgr{number}"
+
+
+def load_full_directory() -> list[str]:
+    lines = load_directory()
+    for username, display, unit, roles, superior in _full_directory_users():
+        if db.session.scalar(select(User.id).where(User.username == username)) is None:
+            users.add_user(username, DEMO_PASSWORD, unit, roles, display, superior)
+            lines.append(f"demo user {username} / {DEMO_PASSWORD} ({unit}; {', '.join(roles)})")
+    return lines
+
+
+@writes
+def _insert_demo_batch(count: int, start: int, branch_ids: dict[str, int], managers: dict[str, list[int]]) -> int:
+    return insert_customers(demo_customers.customers(count, branch_ids, managers, start=start))
+
+
+def load_customers(count: int, progress=None) -> int:
+    """count more demo customers (accounts continue after those already there), 50,000 per transaction."""
+    branches = db.session.execute(select(Unit.district, Unit.id).where(Unit.kind == "branch")).all()
+    branch_ids = {district: unit_id for district, unit_id in branches if district in demo_customers.DISTRICTS}
+    managers = {
+        district: list(
+            db.session.scalars(
+                select(User.id).where(User.username.in_([manager_username(district, i) for i in (1, 2)]))
+            )
+        )
+        for district in branch_ids
+    }
+    start = (db.session.scalar(select(func.count()).select_from(Customer)) or 0) + 1
+    done = 0
+    while done < count:
+        size = min(CUSTOMER_BATCH, count - done)
+        done += _insert_demo_batch(size, start + done, branch_ids, managers)
+        if progress:
+            progress(done)
+    return done
