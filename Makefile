@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
@@ -14,7 +15,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# bpmn-js and htmx, served to the pages from node_modules (nothing third-party is committed).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+# The browser tests drive Debian's chromium; Playwright never downloads a browser. A CJK font makes the saved
+# screenshots readable (the pages are in Chinese).
+browser-deps:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || (apt-get update && apt-get install -y fonts-wqy-microhei)
+
+setup: $(STAMP) $(NODE_STAMP)
 	$(BIN)/gasflow setup
 
 run: setup
@@ -28,11 +40,12 @@ format: $(STAMP)
 	$(BIN)/ruff format app tests bench migrations
 	$(BIN)/ruff check --fix app tests bench migrations
 
-test: $(STAMP) lint
+test: $(STAMP) $(NODE_STAMP) browser-deps lint
 	$(BIN)/pytest -n 2 -q
 
 bench: setup
 	$(BIN)/python bench/engine_overhead.py
+	$(BIN)/python bench/inbox.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache .hypothesis
