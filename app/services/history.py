@@ -64,6 +64,7 @@ def append(instance_id: int, events: list[NewEvent]) -> None:
         .where(ProcessInstance.id == instance_id)
         .values(event_seq=ProcessInstance.event_seq + len(events))
         .returning(ProcessInstance.event_seq, ProcessInstance.event_hash)
+        .execution_options(synchronize_session=False)
     ).one()
     seq = head.event_seq - len(events)
     prev = head.event_hash or GENESIS
@@ -89,7 +90,12 @@ def append(instance_id: int, events: list[NewEvent]) -> None:
         )
         prev = digest
     db.session.execute(insert(Event), rows)
-    db.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(event_hash=prev))
+    db.session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .values(event_hash=prev)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def events_of(instance_id: int) -> list[Event]:

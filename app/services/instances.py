@@ -68,6 +68,8 @@ def save_step(
         raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision: someone else changed this case)")
     instance.revision += 1
     instance.status = status
+    instance.state_json = result.state_json
+    instance.ended_at = now if result.completed else None
     ready_events = projections.apply(instance, definition, result, now, completed_task_id, completed_by_id)
     all_events = events + ready_events
     if result.completed:
@@ -83,7 +85,8 @@ def _as_recorded(value: dict) -> dict:
 
 
 def _lock_read(instance_id: int) -> ProcessInstance:
-    instance = db.session.get(ProcessInstance, instance_id)
+    # populate_existing: a write must start from the row as stored now, not from an object cached earlier in the session.
+    instance = db.session.get(ProcessInstance, instance_id, populate_existing=True)
     if instance is None:
         raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
     return instance
@@ -140,7 +143,7 @@ def _check_may_work(task: HumanTask, user: User) -> None:
 
 @writes
 def complete_task(task_id: str, data: dict, user: User, expected_revision: int | None = None) -> ProcessInstance:
-    task = db.session.get(HumanTask, task_id)
+    task = db.session.get(HumanTask, task_id, populate_existing=True)
     if task is None:
         raise NotFound(f"任务 {task_id} 不存在 (unknown task)")
     if task.state != "ready":

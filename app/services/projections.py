@@ -66,6 +66,7 @@ def _apply_tasks(instance, definition, result, now, completed_task_id, completed
             update(HumanTask)
             .where(HumanTask.id == completed_task_id)
             .values(state="completed", completed_at=now, completed_by_id=completed_by_id)
+            .execution_options(synchronize_session=False)
         )
     gone = open_ids - ready_ids - {completed_task_id}
     if gone:  # interrupted by a boundary event, or the instance ended: no longer workable

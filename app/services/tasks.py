@@ -96,7 +96,9 @@ def _event(task: HumanTask, kind: str, user: User, **payload) -> None:
 
 
 def _ready(task_id: str) -> HumanTask:
-    task = get(task_id)
+    task = db.session.get(HumanTask, task_id, populate_existing=True)
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在 (unknown task)")
     if task.state != "ready":
         raise Conflict("任务已办结或已取消 (task already completed or cancelled)")
     return task
@@ -166,6 +168,11 @@ def delegate(task_id: str, user: User, to_username: str) -> HumanTask:
     task.assignee_id = target.id
     _event(task, "delegated", user, previous_assignee_id=previous, to=target.username)
     return task
+
+
+def open_ids(instance_id: int) -> list[str]:
+    query = select(HumanTask.id).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
+    return list(db.session.scalars(query.order_by(HumanTask.created_at)))
 
 
 def of_instance(instance_id: int) -> list[HumanTask]:
