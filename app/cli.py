@@ -216,3 +216,11 @@ def serve(host, port, threads, with_scheduler) -> None:
         jobs.background(app).start()
     click.echo(f"GasFlow on http://{host}:{port}")
     waitress.serve(app, host=host, port=port, threads=threads, ident="gasflow")
+
+
+from app import cli_customers  # noqa: E402  (issue 4 commands)
+
+main.add_command(cli_customers.customers)
+main.add_command(cli_customers.demo)
+main.add_command(cli_customers.backup)
+main.add_command(cli_customers.restore)

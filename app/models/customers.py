@@ -79,7 +79,7 @@ class CustomerView(db.Model):
     # Kept as text too, so the record outlives a deleted customer.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"))
     account_no: Mapped[str] = mapped_column(String(32))
-    # api (one record opened), export (the whole archive written out by an operator)
+    # view (one record opened), edit (shown back after a change), export (the archive written out by an operator)
     channel: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(200), default="")
 

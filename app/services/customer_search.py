@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import Customer, CustomerPhone
 from app.services import masking
 from app.services.customer_fields import reversed_digits
+from app.services.directory import DirectoryLookup
 from app.services.errors import Invalid
 
 MIN_PHONE_DIGITS = 4
@@ -36,7 +37,7 @@ class CustomerQuery:
     address: str | None = None
     district: str | None = None
     street: str | None = None
-    branch_id: int | None = None
+    branch: str | None = None  # name (苍溪县分公司) or district (苍溪县)
     customer_class: str | None = None
     supply_status: str | None = None
     limit: int = 20
@@ -59,6 +60,13 @@ def _phone_digits(raw: str) -> str:
     if not digits.isdigit() or len(digits) < MIN_PHONE_DIGITS:
         raise Invalid(f"电话号码查询至少输入 {MIN_PHONE_DIGITS} 位数字 (phone search needs {MIN_PHONE_DIGITS}+ digits)")
     return digits
+
+
+def _branch_id(ref: str) -> int:
+    unit = DirectoryLookup().branch(ref)
+    if unit is None:
+        raise Invalid(f"分公司“{ref}”不存在 (unknown branch)")
+    return unit.id
 
 
 def _interpret(query: CustomerQuery) -> dict[str, str]:
@@ -92,7 +100,7 @@ def _statement(query: CustomerQuery, terms: dict[str, str]) -> Select:
     filters = {
         Customer.district: query.district,
         Customer.street: query.street,
-        Customer.branch_id: query.branch_id,
+        Customer.branch_id: _branch_id(query.branch) if query.branch else None,
         Customer.customer_class: query.customer_class,
         Customer.supply_status: query.supply_status,
     }

@@ -70,8 +70,28 @@ def _account_taken(account_no: str, own_id: int | None = None) -> bool:
     return found is not None and found != own_id
 
 
+def get(customer_id: int) -> Customer:
+    """For other services (cases name their customer); readers outside services use open_record."""
+    return _get(customer_id)
+
+
+def by_account(account_no: str) -> Customer:
+    customer = db.session.scalar(select(Customer).where(Customer.account_no == account_no.strip().upper()))
+    if customer is None:
+        raise NotFound(f"户号 {account_no} 不存在 (unknown account number)")
+    return customer
+
+
+def present(customer: Customer, viewer: User, channel: str) -> masking.CustomerRecord:
+    """The record as this reader may see it; an unmasked one is logged in the caller's transaction (S21.4)."""
+    unmasked = masking.may_see_unmasked(viewer, customer)
+    if unmasked:
+        log_view(viewer, customer, channel)
+    return masking.record(customer, unmasked=unmasked)
+
+
 @writes
-def create(data: dict, actor: User) -> Customer:
+def create(data: dict, actor: User) -> masking.CustomerRecord:
     clean, problems = parse_fields(data)
     clean.setdefault("branch", None)
     ids = resolve_references(clean, DirectoryLookup(), problems)
@@ -87,11 +107,11 @@ def create(data: dict, actor: User) -> Customer:
     customer = Customer(**clean, **ids, created_at=now, updated_at=now, revision=1, phones=phone_rows(phones))
     db.session.add(customer)
     db.session.flush()
-    return customer
+    return present(customer, actor, "edit")
 
 
 @writes
-def update(customer_id: int, data: dict, actor: User, revision: int | None = None) -> Customer:
+def update(customer_id: int, data: dict, actor: User, revision: int | None = None) -> masking.CustomerRecord:
     customer = _get(customer_id)
     if not _may_edit(actor, customer.branch_id):
         raise Forbidden("只能修改本分公司的客户档案 (not a customer of your branch)")
@@ -115,7 +135,7 @@ def update(customer_id: int, data: dict, actor: User, revision: int | None = Non
     customer.revision += 1
     customer.updated_at = clock.now()
     db.session.flush()
-    return customer
+    return present(customer, actor, "edit")
 
 
 @writes
@@ -128,11 +148,7 @@ def delete(customer_id: int, actor: User) -> None:
 @writes
 def open_record(customer_id: int, viewer: User) -> masking.CustomerRecord:
     """One customer for one reader; an unmasked view is logged in the same transaction (S21.4, M5.5)."""
-    customer = _get(customer_id)
-    unmasked = masking.may_see_unmasked(viewer, customer)
-    if unmasked:
-        log_view(viewer, customer, "api")
-    return masking.record(customer, unmasked=unmasked)
+    return present(_get(customer_id), viewer, "view")
 
 
 def log_view(viewer: User | None, customer: Customer | None, channel: str, note: str = "") -> None:

@@ -91,6 +91,14 @@ def _insert_demo_batch(count: int, start: int, branch_ids: dict[str, int], manag
     return insert_customers(demo_customers.customers(count, branch_ids, managers, start=start))
 
 
+def ensure_customers(total: int, progress=None) -> tuple[int, int]:
+    """At least `total` customers in the archive: (customers now, customers added)."""
+    existing = db.session.scalar(select(func.count()).select_from(Customer)) or 0
+    wanted = max(total - existing, 0)
+    added = load_customers(wanted, (lambda done: progress(done, wanted)) if progress else None)
+    return existing + added, added
+
+
 def load_customers(count: int, progress=None) -> int:
     """count more demo customers (accounts continue after those already there), 50,000 per transaction."""
     branches = db.session.execute(select(Unit.district, Unit.id).where(Unit.kind == "branch")).all()

@@ -44,6 +44,7 @@ def _json(ref: str) -> dict:
 _INT = {"type": "integer"}
 _TASK_ID = _path("task_id")
 _INSTANCE_ID = _path("instance_id", _INT)
+_CUSTOMER_ID = _path("customer_id", _INT)
 
 PATHS: dict[str, dict] = {
     "/api/v1/openapi.json": {"get": _op("This document")},
@@ -117,6 +118,91 @@ PATHS: dict[str, dict] = {
             "Import a year's schedule as CSV date,workday,name (admin); all or nothing, errors by line",
             body={"text/csv": {"schema": {"type": "string"}}},
         )
+    },
+    # issue 4: the customer archive (S21) and the directory (C13.2.5)
+    "/api/v1/customers": {
+        "get": _op(
+            "Search customers (masked lists, S21.4); has_more instead of a total",
+            params=[
+                _query(name, {"type": "string"}, text)
+                for name, text in [
+                    ("q", "digits: phone suffix; letters+digits: account prefix; else name prefix"),
+                    ("account", "account number or its prefix"),
+                    ("name", "name prefix"),
+                    ("phone", "the last 4+ digits of any phone, or the whole number"),
+                    ("address", "estate/building prefix"),
+                    ("district", "exact"),
+                    ("street", "exact"),
+                    ("branch", "branch name or district"),
+                    ("class", "A1 A2 A3 B1 B2"),
+                    ("status", "normal suspended disconnected"),
+                ]
+            ]
+            + [_query("limit", _INT), _query("offset", _INT)],
+        ),
+        "post": _op(
+            "Add a customer (客服中心, admin, or the customer's branch)",
+            body={"application/json": {"schema": {"type": "object", "description": "Customer fields"}}},
+            ok="201",
+        ),
+    },
+    "/api/v1/customers/{customer_id}": {
+        "get": _op(
+            "Open one record: full numbers only for S21.4 readers, each such view logged", params=[_CUSTOMER_ID]
+        ),
+        "patch": _op(
+            "Change fields (optional revision for a stale-write check)",
+            params=[_CUSTOMER_ID],
+            body={"application/json": {"schema": {"type": "object", "description": "Customer fields, revision"}}},
+        ),
+        "delete": _op("Remove a mistaken entry (admin)", params=[_CUSTOMER_ID], ok="204"),
+    },
+    "/api/v1/customers/unmasked-views": {
+        "get": _op(
+            "Who saw full phone/ID numbers when (auditors, S21.4)",
+            params=[
+                _query("customer_id", _INT),
+                _query("user_id", _INT),
+                _query("since", {"type": "string", "format": "date-time"}),
+                _query("until", {"type": "string", "format": "date-time"}),
+                _query("page", _INT),
+                _query("page_size", _INT),
+            ],
+        )
+    },
+    "/api/v1/directory/units": {"get": _op("Units with their kind, district and number of users")},
+    "/api/v1/directory/users": {
+        "get": _op(
+            "Staff with unit, roles, direct superior",
+            params=[_query("unit", {"type": "string"}), _query("role", {"type": "string"})],
+        )
+    },
+    "/api/v1/directory/conflicts": {
+        "get": _op(
+            "Conflict-of-interest declarations involving me (auditors/admin: all)",
+            params=[_query("all", {"type": "string", "enum": ["1", "0"]})],
+        ),
+        "post": _op(
+            "Declare a conflict of interest with another user (C13.2.5)",
+            body={
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["with", "kind"],
+                        "properties": {
+                            "with": {"type": "string"},
+                            "kind": {"type": "string", "enum": ["relative", "friend", "colleague", "interest"]},
+                            "reason": {"type": "string"},
+                            "user": {"type": "string", "description": "admin only: declare for this user"},
+                        },
+                    }
+                }
+            },
+            ok="201",
+        ),
+    },
+    "/api/v1/directory/conflicts/{declaration_id}/withdraw": {
+        "post": _op("Withdraw a declaration (its declarant or admin)", params=[_path("declaration_id", _INT)])
     },
 }
 
