@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Unit, User
-from app.services import workcalendar
+from app.services import calendar_admin, workcalendar
 
 UNIT_KINDS = {"csc": "客服中心", "branch": "主营分公司", "department": "职能部门"}
 
@@ -32,6 +32,7 @@ class CalendarCell:
     workday: bool
     name: str
     exceptional: bool  # differs from the Mon-Fri rule: a holiday on a weekday or a make-up workday (调休)
+    provisional: bool
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,17 @@ class CalendarMonth:
 
 
 def year_view(year: int) -> tuple[list[CalendarMonth], bool]:
-    """Twelve month grids and whether the year's official schedule is in the table (else days are provisional)."""
-    table = workcalendar.table()
+    """Twelve month grids of calendar_admin.days_of_year, and whether the year's official schedule is entered."""
+    cells = {}
+    for row in calendar_admin.days_of_year(year):
+        day = date.fromisoformat(row["date"])
+        exceptional = row["workday"] != (day.weekday() < 5)
+        cells[day] = CalendarCell(day, row["workday"], row["name"], exceptional, row["provisional"])
     months = []
     for month in range(1, 13):
-        weeks = []
-        for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(year, month):
-            cells: list[CalendarCell | None] = []
-            for day in week:
-                if day.month != month:
-                    cells.append(None)
-                    continue
-                workday, _ = workcalendar.day_info(day)
-                row = table.get(day)
-                cells.append(CalendarCell(day, workday, row.name if row else "", workday != (day.weekday() < 5)))
-            weeks.append(cells)
+        weeks = [
+            [cells.get(day) if day.month == month else None for day in week]
+            for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(year, month)
+        ]
         months.append(CalendarMonth(month, weeks))
-    return months, table.covers(year)
+    return months, year in workcalendar.covered_years()

@@ -5,7 +5,7 @@ Each module is one page family; all of them only parse the request, call service
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, g
 
 # Templates and our own CSS/JS live beside the pages package, in app/web/templates and app/web/static.
 pages = Blueprint(
@@ -17,5 +17,12 @@ def register_pages(app: Flask) -> None:
     from app.web.pages import admin, case, common, inbox, login, overview, start, task, vendor  # noqa: F401
 
     common.install_template_helpers(app)
+
+    @app.teardown_request
+    def _forget_csrf_token(_exc):
+        # The token is cached per app context; one shared by many requests (tests, CLI) must not keep another
+        # session's token.
+        g.pop("csrf_token", None)
+
     app.register_blueprint(pages)
     app.register_blueprint(vendor.vendor)

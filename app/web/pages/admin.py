@@ -7,7 +7,16 @@ from datetime import date, datetime
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from app import clock
-from app.services import access, admin_views, attachments, calendar_admin, clock_admin, inbox_views, users
+from app.services import (
+    access,
+    admin_views,
+    attachments,
+    calendar_admin,
+    clock_admin,
+    inbox_views,
+    users,
+    workcalendar,
+)
 from app.services.errors import Invalid, ServiceError
 from app.web.pages import pages
 from app.web.pages.common import plain, signed_in
@@ -37,7 +46,9 @@ def admin_calendar(user):
     _admin(user)
     year = _year()
     months, covered = admin_views.year_view(year)
-    return render_template("admin/calendar.html", year=year, months=months, covered=covered)
+    return render_template(
+        "admin/calendar.html", year=year, months=months, covered=covered, warning=workcalendar.coverage_warning()
+    )
 
 
 @pages.post("/admin/calendar/import")
@@ -51,13 +62,24 @@ def admin_calendar_import(user):
         else request.form.get("csv", "")
     )
     try:
-        stored, years = calendar_admin.import_year(text, user.id)
+        result = calendar_admin.import_year(text, user.id)
     except Invalid as err:
         problems = "；".join(str(e) for e in err.extra.get("errors", [])[:5])
         flash(f"{plain(err.detail)}。{problems}", "error")
         return redirect(url_for("pages.admin_calendar"), code=303)
-    flash(f"已导入 {stored} 天（{'、'.join(str(y) for y in years)} 年）。", "ok")
-    return redirect(url_for("pages.admin_calendar", year=years[0]), code=303)
+    years = "、".join(str(y) for y in result.years)
+    flash(f"已导入 {result.rows} 天（{years} 年），重算了 {result.tasks_recomputed} 个暂定期限。", "ok")
+    return redirect(url_for("pages.admin_calendar", year=result.years[0]), code=303)
+
+
+@pages.post("/admin/calendar/confirm")
+@signed_in
+def admin_calendar_confirm(user):
+    _admin(user)
+    year = int(request.form.get("year", "0") or 0)
+    result = calendar_admin.confirm_year(year, user.id)
+    flash(f"{year} 年已确认录入完整，重算了 {result.tasks_recomputed} 个暂定期限。", "ok")
+    return redirect(url_for("pages.admin_calendar", year=year), code=303)
 
 
 @pages.post("/admin/calendar/day")
