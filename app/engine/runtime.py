@@ -52,6 +52,9 @@ class StepResult:
     case_data: dict
     fired_timers: list[str]
     finished_task_ids: list[str]
+    # What was open before the step, so the caller can update its projections without reading them back.
+    previous_ready_ids: frozenset[str] = frozenset()
+    previous_timer_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,16 @@ def _engine_cause(err: BaseException) -> EngineError | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Before:
+    finished: frozenset[str]
+    ready: frozenset[str]
+    timers: frozenset[str]
+
+
+_NOTHING_BEFORE = _Before(frozenset(), frozenset(), frozenset())
+
+
 class Engine:
     def __init__(self, functions: dict[str, Callable], timeout_seconds: float = 2.0, max_data_bytes: int = 1_000_000):
         self.max_data_bytes = max_data_bytes
@@ -101,7 +114,7 @@ class Engine:
         with clock.pinned(at), shims.task_ids(seed, 0) as ids:
             workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=self.script_engine)
             workflow.task_tree.data.update(data)
-            return self._run(workflow, ids, before=set(), fired=[])
+            return self._run(workflow, ids, before=_NOTHING_BEFORE, fired=[])
 
     def complete_task(
         self, definition: Definition, state_json: str, seed: str, task_id: str, data: dict, at: datetime
@@ -111,7 +124,7 @@ class Engine:
             workflow, id_seq = self._load(definition, state_json)
             task = self._ready_task(workflow, task_id)
             with shims.task_ids(seed, id_seq) as ids:
-                before = self._finished_ids(workflow)
+                before = self._before(workflow)
                 task.data.update(data)
                 self._guard(task.run)
                 return self._run(workflow, ids, before=before, fired=[])
@@ -120,7 +133,7 @@ class Engine:
         with clock.pinned(at):
             workflow, id_seq = self._load(definition, state_json)
             with shims.task_ids(seed, id_seq) as ids:
-                before = self._finished_ids(workflow)
+                before = self._before(workflow)
                 waiting = {str(t.id): t.task_spec.name for t in self._timer_tasks(workflow)}
                 self._guard(workflow.refresh_timers)
                 fired = [
@@ -139,7 +152,7 @@ class Engine:
         with clock.pinned(at):
             workflow, id_seq = self._load(definition, state_json)
             with shims.task_ids(seed, id_seq) as ids:
-                before = self._finished_ids(workflow)
+                before = self._before(workflow)
                 for task in self._timer_tasks(workflow):
                     event = task.task_spec.event_definition
                     if isinstance(event, CycleTimerEventDefinition) or uses not in str(event.expression or ""):
@@ -157,7 +170,7 @@ class Engine:
         with clock.pinned(at):
             workflow, id_seq = self._load(definition, state_json)
             with shims.task_ids(seed, id_seq) as ids:
-                before = self._finished_ids(workflow)
+                before = self._before(workflow)
                 event = BpmnEvent(MessageEventDefinition(name), payload=payload)
                 try:
                     workflow.send_event(event)
@@ -207,6 +220,13 @@ class Engine:
             raise TaskNotReady(f"任务 {task_id} 不是待办状态 (task is not ready)")
         return task
 
+    def _before(self, workflow: BpmnWorkflow) -> _Before:
+        return _Before(
+            frozenset(self._finished_ids(workflow)),
+            frozenset(str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)),
+            frozenset(str(t.id) for t in self._timer_tasks(workflow)),
+        )
+
     @staticmethod
     def _finished_ids(workflow: BpmnWorkflow) -> set[str]:
         return {str(t.id) for t in workflow.get_tasks(state=TaskState.FINISHED_MASK)}
@@ -235,7 +255,7 @@ class Engine:
         except RecursionError:
             raise ScriptError("脚本递归过深 (script recursion too deep)") from None
 
-    def _run(self, workflow: BpmnWorkflow, ids, before: set[str], fired: list[str]) -> StepResult:
+    def _run(self, workflow: BpmnWorkflow, ids, before: _Before, fired: list[str]) -> StepResult:
         self._guard(workflow.do_engine_steps)
         state_json = dump_state(workflow, ids.count)
         ready = [
@@ -254,7 +274,7 @@ class Engine:
             due = _timer_due(t)
             if due is not None:
                 timers.append(WaitingTimer(str(t.id), t.task_spec.name, due))
-        finished = sorted(self._finished_ids(workflow) - before)
+        finished = sorted(self._finished_ids(workflow) - before.finished)
         last = workflow.last_task
         return StepResult(
             state_json=state_json,
@@ -265,4 +285,6 @@ class Engine:
             case_data=dict(last.data) if last is not None else dict(workflow.task_tree.data),
             fired_timers=fired,
             finished_task_ids=finished,
+            previous_ready_ids=before.ready,
+            previous_timer_ids=before.timers,
         )

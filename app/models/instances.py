@@ -62,6 +62,8 @@ class HumanTask(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     business_key: Mapped[str | None] = mapped_column(String(128))
+    # Users who may not work this task although in its group (C13: the person complained about), comma-separated.
+    excluded_usernames: Mapped[str | None] = mapped_column(String(256))
     # What staff search the inbox by (customer name, phone, account), kept with the row so the inbox needs no join.
     subject: Mapped[str | None] = mapped_column(String(256))
 

@@ -37,3 +37,9 @@ def may_view_instance(user: User, instance: ProcessInstance) -> bool:
 def require_view_instance(user: User, instance: ProcessInstance) -> None:
     if not may_view_instance(user, instance):
         raise Forbidden("您与此案件无关，无权查看 (you have no part in this case)")
+
+
+def check_not_excluded(task: HumanTask, user: User) -> None:
+    """C13.2.5: the person complained about never investigates their own case, whatever group they are in."""
+    if task.excluded_usernames and user.username in task.excluded_usernames.split(","):
+        raise Forbidden("您是本案被投诉人，不能认领或办理此任务 (you may not work a task of a case about you)")

@@ -1,8 +1,9 @@
 """The hash-chained event log of each instance: append, verify (issue 2 §8).
 
 Each event's hash covers the previous hash and the event's own fields in a canonical form, so editing, removing or
-reordering any row breaks the chain from that row on. The chain head lives on the instance row; appending bumps it
-with an UPDATE ... RETURNING, which also serialises concurrent appenders on that instance.
+reordering any row breaks the chain from that row on. The chain head (event_seq, event_hash) lives on the instance row:
+a state change moves it in the same UPDATE that checks the revision (instances.save_step); other events bump it with
+an UPDATE ... RETURNING, which also serialises concurrent appenders on that instance.
 """
 
 from __future__ import annotations
@@ -56,21 +57,10 @@ def event_hash(prev_hash: str, instance_id: int, seq: int, at: datetime, actor: 
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def append(instance_id: int, events: list[NewEvent]) -> None:
-    if not events:
-        return
-    head = db.session.execute(
-        update(ProcessInstance)
-        .where(ProcessInstance.id == instance_id)
-        .values(event_seq=ProcessInstance.event_seq + len(events))
-        .returning(ProcessInstance.event_seq, ProcessInstance.event_hash)
-        .execution_options(synchronize_session=False)
-    ).one()
-    seq = head.event_seq - len(events)
-    prev = head.event_hash or GENESIS
-    rows = []
-    for ev in events:
-        seq += 1
+def chain(instance_id: int, last_seq: int, last_hash: str, events: list[NewEvent]) -> list[dict]:
+    """Rows for ``events`` appended after (last_seq, last_hash), each hashed over the one before."""
+    prev, rows = last_hash or GENESIS, []
+    for seq, ev in enumerate(events, start=last_seq + 1):
         payload_json = canonical_payload(ev.payload)
         digest = event_hash(prev, instance_id, seq, ev.at, ev.actor, ev.kind, ev.task_id, payload_json, ev.state_digest)
         rows.append(
@@ -89,11 +79,31 @@ def append(instance_id: int, events: list[NewEvent]) -> None:
             }
         )
         prev = digest
-    db.session.execute(insert(Event), rows)
+    return rows
+
+
+def write(rows: list[dict]) -> None:
+    if rows:
+        db.session.execute(insert(Event), rows)
+
+
+def append(instance_id: int, events: list[NewEvent]) -> None:
+    """Events that do not change the engine state (claims, breaches...): bump the chain head, then write the rows."""
+    if not events:
+        return
+    head = db.session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .values(event_seq=ProcessInstance.event_seq + len(events))
+        .returning(ProcessInstance.event_seq, ProcessInstance.event_hash)
+        .execution_options(synchronize_session=False)
+    ).one()
+    rows = chain(instance_id, head.event_seq - len(events), head.event_hash, events)
+    write(rows)
     db.session.execute(
         update(ProcessInstance)
         .where(ProcessInstance.id == instance_id)
-        .values(event_hash=prev)
+        .values(event_hash=rows[-1]["hash"])
         .execution_options(synchronize_session=False)
     )
 

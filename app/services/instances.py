@@ -7,6 +7,7 @@ of it is applied), its projections, and its events, in one commit.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -14,12 +15,12 @@ from sqlalchemy import select, update
 from app import clock, engine
 from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessDefinition, ProcessInstance, User
-from app.services import definitions, forms, history, projections, script_functions
+from app.services import access, definitions, forms, history, projections, script_functions
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.groups import groups_of
 from app.services.history import NewEvent
 from app.services.runtime import runtime
-from app.services.tx import writes
+from app.services.tx import Retry, writes
 
 SYSTEM = "system"
 
@@ -32,12 +33,18 @@ def seed_of(instance: ProcessInstance) -> str:
     return str(instance.id)
 
 
+class NotWaiting(Conflict):
+    """The instance is not waiting for that message (deliver_message tries the next one)."""
+
+
 def run_engine(operation):
-    """Engine failures become 422 with the element and message; the stored state is left as it was."""
+    """Engine failures become 4xx with the element and message; the stored state is left as it was."""
     try:
         return operation()
     except engine.TaskNotReady as err:
         raise Conflict(err.message) from None
+    except engine.NotWaitingForMessage as err:
+        raise NotWaiting(err.message) from None
     except engine.EngineError as err:
         raise Invalid(err.message, element=err.element_id) from None
 
@@ -51,31 +58,78 @@ def save_step(
     completed_task_id: str | None = None,
     completed_by_id: int | None = None,
 ) -> None:
-    """Write the new state if nobody else wrote since we read it, then projections and events, same transaction."""
+    """Write the new state only if nobody changed the instance since we read it; projections and events with it.
+
+    One UPDATE checks the revision (409 if another step won) and the event-chain head (a claim meanwhile: the whole
+    transaction is retried, see tx.writes), and moves both."""
     status = "completed" if result.completed else "running"
-    changed = db.session.execute(
-        update(ProcessInstance)
-        .where(ProcessInstance.id == instance.id, ProcessInstance.revision == instance.revision)
-        .values(
-            state_json=result.state_json,
-            revision=instance.revision + 1,
-            status=status,
-            ended_at=now if result.completed else None,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
-        raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision: someone else changed this case)")
-    instance.revision += 1
-    instance.status = status
-    instance.state_json = result.state_json
-    instance.ended_at = now if result.completed else None
     ready_events = projections.apply(instance, definition, result, now, completed_task_id, completed_by_id)
     all_events = events + ready_events
     if result.completed:
         projections.close_instance(instance.id, now)
         all_events.append(NewEvent("completed", now, SYSTEM))
-    history.append(instance.id, all_events)
+    rows = history.chain(instance.id, instance.event_seq, instance.event_hash, all_events)
+    changed = db.session.execute(
+        update(ProcessInstance)
+        .where(
+            ProcessInstance.id == instance.id,
+            ProcessInstance.revision == instance.revision,
+            ProcessInstance.event_seq == instance.event_seq,
+        )
+        .values(
+            state_json=result.state_json,
+            revision=instance.revision + 1,
+            status=status,
+            ended_at=now if result.completed else None,
+            event_seq=rows[-1]["seq"],
+            event_hash=rows[-1]["hash"],
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        stored = db.session.scalar(select(ProcessInstance.revision).where(ProcessInstance.id == instance.id))
+        if stored == instance.revision:
+            raise Retry("event appended meanwhile")
+        raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision: someone else changed this case)")
+    history.write(rows)
+    instance.revision += 1
+    instance.status = status
+    instance.state_json = result.state_json
+    instance.ended_at = now if result.completed else None
+    instance.event_seq, instance.event_hash = rows[-1]["seq"], rows[-1]["hash"]
+
+
+def apply_step(
+    instance: ProcessInstance,
+    operation: Callable[[engine.Definition, str, str, datetime], engine.StepResult],
+    kind: str,
+    user: User | None,
+    payload: dict | Callable[[engine.StepResult, datetime], dict],
+    task_id: str | None = None,
+    actor: str | None = None,
+) -> engine.StepResult:
+    """Run one engine step on the instance and save it with its event. ``operation(definition, state, seed, now)``.
+
+    Script-function calls made during the step are recorded in the event (replay feeds them back)."""
+    definition = runtime().definition(instance.definition_id)
+    now = clock.now()
+    with script_functions.recording() as calls:
+        result = run_engine(lambda: operation(definition, instance.state_json, seed_of(instance), now))
+    body = payload(result, now) if callable(payload) else payload
+    name, actor_id = _actor(user)
+    event = NewEvent(
+        kind,
+        now,
+        actor or name,
+        actor_id,
+        task_id=task_id,
+        payload={**body, **calls.payload()},
+        state_digest=result.digest,
+    )
+    completed_by = user.id if (kind == "task_completed" and user is not None) else None
+    save_step(instance, definition, result, now, [event], completed_task_id=task_id if completed_by else None,
+              completed_by_id=completed_by)  # fmt: skip
+    return result
 
 
 def _as_recorded(value: dict) -> dict:
@@ -98,9 +152,9 @@ def start(process_key: str, data: dict, user: User | None, business_key: str | N
         raise Invalid("data 必须是 JSON 对象 (data must be an object)")
     data = _as_recorded(data)
     row = definitions.latest(process_key)
-    definition = runtime().definition(row.id)
+    runtime().definition(row.id)  # parse (and cache) before the instance row exists: a broken diagram writes nothing
     now = clock.now()
-    actor, actor_id = _actor(user)
+    actor_id = user.id if user is not None else None
     business_key = business_key or (str(data["business_key"]) if data.get("business_key") else None)
     instance = ProcessInstance(
         definition_id=row.id,
@@ -114,23 +168,10 @@ def start(process_key: str, data: dict, user: User | None, business_key: str | N
     )
     db.session.add(instance)
     db.session.flush()
-    with script_functions.recording() as calls:  # calendar answers change; replay needs the recorded ones
-        result = run_engine(lambda: runtime().engine.start(definition, data, seed_of(instance), now))
-    started = NewEvent(
-        "started",
-        now,
-        actor,
-        actor_id,
-        payload={
-            "process": row.key,
-            "version": row.version,
-            "data": data,
-            "business_key": business_key,
-            **calls.payload(),
-        },
-        state_digest=result.digest,
+    payload = {"process": row.key, "version": row.version, "data": data, "business_key": business_key}
+    apply_step(
+        instance, lambda d, _state, seed, now: runtime().engine.start(d, data, seed, now), "started", user, payload
     )
-    save_step(instance, definition, result, now, [started])
     return instance
 
 
@@ -139,6 +180,7 @@ def _check_may_work(task: HumanTask, user: User) -> None:
         raise Forbidden("此任务已由他人认领，只有认领人可以办理 (task is assigned to someone else)")
     if task.assignee_id is None and task.candidate_group not in groups_of(user):
         raise Forbidden(f"您不在“{task.candidate_group}”组，不能办理此任务 (not a candidate for this task)")
+    access.check_not_excluded(task, user)
 
 
 @writes
@@ -153,24 +195,14 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
     instance = _lock_read(task.instance_id)
     if expected_revision is not None and expected_revision != instance.revision:
         raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision)")
-    definition = runtime().definition(instance.definition_id)
-    now = clock.now()
-    with script_functions.recording() as calls:
-        result = run_engine(
-            lambda: runtime().engine.complete_task(
-                definition, instance.state_json, seed_of(instance), task_id, data, now
-            )
-        )
-    done = NewEvent(
+    apply_step(
+        instance,
+        lambda d, state, seed, now: runtime().engine.complete_task(d, state, seed, task_id, data, now),
         "task_completed",
-        now,
-        user.username,
-        user.id,
+        user,
+        {"spec_name": task.spec_name, "data": data},
         task_id=task_id,
-        payload={"spec_name": task.spec_name, "data": data, **calls.payload()},
-        state_digest=result.digest,
     )
-    save_step(instance, definition, result, now, [done], completed_task_id=task_id, completed_by_id=user.id)
     return instance
 
 
@@ -195,31 +227,20 @@ def deliver_message(name: str, correlation: dict, payload: dict, user: User | No
         raise Invalid("payload 必须是 JSON 对象 (payload must be an object)")
     payload = _as_recorded(payload)
     caught = []
-    actor, actor_id = _actor(user)
     for instance_id in instances_for(correlation):
         instance = _lock_read(instance_id)
         if instance.status != "running":
             continue
-        definition = runtime().definition(instance.definition_id)
-        now = clock.now()
         try:
-            with script_functions.recording() as calls:
-                result = runtime().engine.deliver_message(
-                    definition, instance.state_json, seed_of(instance), name, payload, now
-                )
-        except engine.NotWaitingForMessage:
+            apply_step(
+                instance,
+                lambda d, state, seed, now: runtime().engine.deliver_message(d, state, seed, name, payload, now),
+                "message_received",
+                user,
+                {"name": name, "correlation": correlation, "payload": payload},
+            )
+        except NotWaiting:
             continue
-        except engine.EngineError as err:
-            raise Invalid(err.message, element=err.element_id) from None
-        received = NewEvent(
-            "message_received",
-            now,
-            actor,
-            actor_id,
-            payload={"name": name, "correlation": correlation, "payload": payload, **calls.payload()},
-            state_digest=result.digest,
-        )
-        save_step(instance, definition, result, now, [received])
         caught.append(instance.id)
     if not caught:
         keys = "、".join(f"{k}={v}" for k, v in correlation.items())

@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select, update
 
 from app import engine
 from app.extensions import db
-from app.models import Correlation, HumanTask, ProcessInstance, Timer
+from app.models import Correlation, HumanTask, ProcessInstance, Timer, User
 from app.services import groups, sla
 from app.services.history import NewEvent
 
@@ -49,18 +49,18 @@ def apply(
     completed_task_id: str | None = None,
     completed_by_id: int | None = None,
 ) -> list[NewEvent]:
-    """Bring the projections in line with ``result``; returns the task_ready events to append."""
-    events = _apply_tasks(instance, definition, result, now, completed_task_id, completed_by_id)
+    """Bring the projections in line with ``result``; returns the task_ready events to append.
+
+    What was open before the step comes from the engine (``result.previous_*``), not from reading the rows back: the
+    rows were written from the same state in the same kind of transaction."""
+    events = _apply_tasks(instance, result, now, completed_task_id, completed_by_id)
     _apply_timers(instance.id, result)
     _apply_correlations(instance, definition, result)
     return events
 
 
-def _apply_tasks(instance, definition, result, now, completed_task_id, completed_by_id) -> list[NewEvent]:
-    open_ids = set(
-        db.session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))
-    )
-    ready_ids = {t.id for t in result.ready_tasks}
+def _apply_tasks(instance, result, now, completed_task_id, completed_by_id) -> list[NewEvent]:
+    open_ids = result.previous_ready_ids
     if completed_task_id is not None:
         db.session.execute(
             update(HumanTask)
@@ -68,44 +68,73 @@ def _apply_tasks(instance, definition, result, now, completed_task_id, completed
             .values(state="completed", completed_at=now, completed_by_id=completed_by_id)
             .execution_options(synchronize_session=False)
         )
-    gone = open_ids - ready_ids - {completed_task_id}
+    gone = open_ids - {t.id for t in result.ready_tasks} - {completed_task_id}
     if gone:  # interrupted by a boundary event, or the instance ended: no longer workable
-        db.session.execute(update(HumanTask).where(HumanTask.id.in_(gone)).values(state="cancelled", completed_at=now))
-    rows, events = [], []
-    for task in result.ready_tasks:
-        if task.id in open_ids:
-            continue
-        due = sla.due_for(task.properties, task.data, now)
-        rows.append(
-            {
-                "id": task.id,
-                "instance_id": instance.id,
-                "process_key": instance.process_key,
-                "spec_name": task.spec_name,
-                "name": task.name,
-                "lane": task.lane,
-                "candidate_group": groups.candidate_group(task.lane, task.data),
-                "form_key": task.properties.get("formKey"),
-                "state": "ready",
-                "created_at": now,
-                "due_at": due.at,
-                "due_provisional": due.provisional,
-                "sla_kind": due.kind,
-                "business_key": instance.business_key,
-                "subject": subject_of(task.data),
-            }
+        db.session.execute(
+            update(HumanTask)
+            .where(HumanTask.id.in_(gone), HumanTask.state == "ready")
+            .values(state="cancelled", completed_at=now)
+            .execution_options(synchronize_session=False)
         )
-        payload = {"spec_name": task.spec_name, "name": task.name, "candidate_group": rows[-1]["candidate_group"]}
-        if due.at is not None:
-            payload["due_at"] = due.at.isoformat()
-        events.append(NewEvent("task_ready", now, "system", task_id=task.id, payload=payload))
+    fresh = [task for task in result.ready_tasks if task.id not in open_ids]
+    rows = [_task_row(instance, task, now) for task in fresh]
     if rows:
         db.session.execute(insert(HumanTask), rows)
+    events = []
+    for row in rows:
+        payload = {"spec_name": row["spec_name"], "name": row["name"], "candidate_group": row["candidate_group"]}
+        if row["due_at"] is not None:
+            payload["due_at"] = row["due_at"].isoformat()
+        if row["assignee_id"] is not None:
+            payload["assignee_id"] = row["assignee_id"]
+        events.append(NewEvent("task_ready", now, "system", task_id=row["id"], payload=payload))
     return events
 
 
+def _task_row(instance: ProcessInstance, task: engine.ReadyTask, now: datetime) -> dict:
+    due = sla.due_for(task.properties, task.data, now)
+    return {
+        "id": task.id,
+        "instance_id": instance.id,
+        "process_key": instance.process_key,
+        "spec_name": task.spec_name,
+        "name": task.name,
+        "lane": task.lane,
+        "candidate_group": groups.candidate_group(task.lane, task.data),
+        "assignee_id": _assignee(task),
+        "excluded_usernames": _excluded(task),
+        "form_key": task.properties.get("formKey"),
+        "state": "ready",
+        "created_at": now,
+        "due_at": due.at,
+        "due_provisional": due.provisional,
+        "sla_kind": due.kind,
+        "business_key": instance.business_key,
+        "subject": subject_of(task.data),
+    }
+
+
+def _assignee(task: engine.ReadyTask) -> int | None:
+    """``assigneeField``: the task goes straight to the user named in that data field (e.g. the investigator)."""
+    path = task.properties.get("assigneeField")
+    username = _field(task.data, path) if path else None
+    if not isinstance(username, str) or not username:
+        return None
+    return db.session.scalar(select(User.id).where(User.username == username, User.active.is_(True)))
+
+
+def _excluded(task: engine.ReadyTask) -> str | None:
+    """``notFor``: data fields naming users who may not work this task (C13: the person complained about)."""
+    names = []
+    for path in (task.properties.get("notFor") or "").split(","):
+        value = _field(task.data, path.strip()) if path.strip() else None
+        if isinstance(value, str) and value:
+            names.append(value)
+    return ",".join(names)[:256] or None
+
+
 def _apply_timers(instance_id: int, result) -> None:
-    existing = set(db.session.scalars(select(Timer.task_id).where(Timer.instance_id == instance_id)))
+    existing = result.previous_timer_ids
     waiting = {t.task_id: t for t in result.timers}
     stale = existing - set(waiting)
     if stale:
@@ -123,10 +152,12 @@ def _apply_correlations(instance, definition, result) -> None:
     wanted = correlation_values(definition, instance.business_key, result.case_data)
     if not wanted:
         return
-    rows = db.session.execute(
-        select(Correlation.id, Correlation.key, Correlation.value).where(Correlation.instance_id == instance.id)
-    ).all()
-    have = {(r.key, r.value): r.id for r in rows}
+    have: dict[tuple[str, str], int] = {}
+    if instance.revision > 0:  # a new instance (revision 0 until this step is saved) has none yet
+        rows = db.session.execute(
+            select(Correlation.id, Correlation.key, Correlation.value).where(Correlation.instance_id == instance.id)
+        ).all()
+        have = {(r.key, r.value): r.id for r in rows}
     stale = [row_id for kv, row_id in have.items() if kv not in wanted and kv[0] != "business_key"]
     if stale:
         db.session.execute(delete(Correlation).where(Correlation.id.in_(stale)))

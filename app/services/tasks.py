@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select, update
 from app import clock
 from app.extensions import db
 from app.models import HumanTask, User
-from app.services import users
+from app.services import access, users
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.groups import groups_of
 from app.services.history import NewEvent, append
@@ -109,6 +109,7 @@ def claim(task_id: str, user: User) -> HumanTask:
     task = _ready(task_id)
     if not is_candidate(task, user):
         raise Forbidden(f"您不在“{task.candidate_group}”组，不能认领此任务 (not a candidate)")
+    access.check_not_excluded(task, user)
     # The WHERE clause is the lock: of two claims only one finds the row unassigned.
     claimed = db.session.execute(
         update(HumanTask)
@@ -156,6 +157,7 @@ def delegate(task_id: str, user: User, to_username: str) -> HumanTask:
     target = users.get_by_username(to_username)
     if not target.active or not is_candidate(task, target):
         raise Invalid(f"{target.display_name} 不在“{task.candidate_group}”组，不能接办 (delegate must be a candidate)")
+    access.check_not_excluded(task, target)
     moved = db.session.execute(
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.assignee_id == task.assignee_id, HumanTask.state == "ready")

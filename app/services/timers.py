@@ -18,7 +18,7 @@ from app.models import ProcessInstance, Timer
 from app.services import history, script_functions
 from app.services.errors import Conflict, Invalid
 from app.services.history import NewEvent
-from app.services.instances import run_engine, save_step, seed_of
+from app.services.instances import apply_step, run_engine, save_step, seed_of
 from app.services.runtime import runtime
 from app.services.tx import writes
 
@@ -52,7 +52,7 @@ def fire_next(skip: set[int]) -> tuple[int | None, int]:
     timer = _claim_due(now, skip)
     if timer is None:
         return None, 0
-    # populate_existing: the session outlives transactions (expire_on_commit=False); read the row as stored now.
+    # populate_existing: read the row as stored now, not as cached earlier in this session.
     instance = db.session.get(ProcessInstance, timer.instance_id, populate_existing=True)
     rows = list(
         db.session.scalars(
@@ -60,32 +60,28 @@ def fire_next(skip: set[int]) -> tuple[int | None, int]:
         )
     )
     due = {t.task_id: t.due_at for t in rows}
-    definition = runtime().definition(instance.definition_id)
-    try:
-        with script_functions.recording() as calls:
-            result = run_engine(
-                lambda: runtime().engine.fire_timers(definition, instance.state_json, seed_of(instance), now)
-            )
-    except Invalid as err:
-        raise TimerFailed(instance.id, err.detail) from None
-    if not result.fired_timers:
-        return instance.id, 0
-    fired = NewEvent(
-        "timer_fired",
-        now,
-        SCHEDULER,
-        payload={
+
+    def payload(result, now):
+        return {
             "timers": result.fired_timers,
             # The original due times: after downtime a timer fires late, and the record says how late.
             "due_at": min(d for d in due.values() if d < now).isoformat(),
             "due": {t.spec_name: t.due_at.isoformat() for t in rows if t.spec_name in result.fired_timers},
             "clock": now.isoformat(),
             "late_seconds": round((now - timer.due_at).total_seconds(), 3),
-            **calls.payload(),
-        },
-        state_digest=result.digest,
-    )
-    save_step(instance, definition, result, now, [fired])
+        }
+
+    try:
+        result = apply_step(
+            instance,
+            lambda d, state, seed, at: runtime().engine.fire_timers(d, state, seed, at),
+            "timer_fired",
+            None,
+            payload,
+            actor=SCHEDULER,
+        )
+    except Invalid as err:
+        raise TimerFailed(instance.id, err.detail) from None
     return instance.id, len(result.fired_timers)
 
 

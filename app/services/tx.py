@@ -44,6 +44,14 @@ def configure_engine(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+class Retry(Exception):
+    """Raised inside a transaction whose reads went stale in a harmless way (an event appended meanwhile): the whole
+    use case runs again from a fresh read, a few times at most."""
+
+
+RETRIES = 3
+
+
 def writes(fn: Callable[P, R]) -> Callable[P, R]:
     """Run fn as one writing transaction: commit on success, roll back on any error."""
 
@@ -54,26 +62,36 @@ def writes(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         if session.in_transaction():
             session.commit()  # end a read snapshot so the write starts fresh (and IMMEDIATE on SQLite)
-        token = _write_intent.set(True)
-        try:
-            result = fn(*args, **kwargs)
-            session.commit()
-            return result
-        except IntegrityError as err:
-            session.rollback()
-            raise Conflict(f"数据已被他人修改，请刷新后重试 (conflicting write: {err.orig})") from None
-        except OperationalError as err:
-            session.rollback()
-            if "locked" in str(err.orig).lower():
-                raise Conflict("数据库正忙，请稍后重试 (database busy, try again)") from None
-            raise
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            _write_intent.reset(token)
+        for attempt in range(RETRIES):
+            try:
+                return _once(session, fn, args, kwargs)
+            except Retry:
+                if attempt == RETRIES - 1:
+                    raise Conflict("此流程正被他人同时操作，请稍后重试 (busy: try again)") from None
+        raise AssertionError("unreachable")
 
     return wrapper
+
+
+def _once(session, fn, args, kwargs):
+    token = _write_intent.set(True)
+    try:
+        result = fn(*args, **kwargs)
+        session.commit()
+        return result
+    except IntegrityError as err:
+        session.rollback()
+        raise Conflict(f"数据已被他人修改，请刷新后重试 (conflicting write: {err.orig})") from None
+    except OperationalError as err:
+        session.rollback()
+        if "locked" in str(err.orig).lower():
+            raise Conflict("数据库正忙，请稍后重试 (database busy, try again)") from None
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _write_intent.reset(token)
 
 
 @contextlib.contextmanager
