@@ -102,7 +102,7 @@ def _filtered(stmt: Select, filters: Filters, now: datetime) -> Select:
     if q:
         like = f"%{q}%"
         matches = [HumanTask.subject.like(like), HumanTask.business_key.like(like)]
-        if q.isdigit():
+        if q.isdigit() and len(q) <= 9:
             matches.append(HumanTask.instance_id == int(q))  # a case without a business key is known by its number
         stmt = stmt.where(or_(*matches))
     return stmt
@@ -176,9 +176,11 @@ def group_choices(user: User) -> list[str]:
 
 
 def delegates_for(task: HumanTask, user: User) -> list[User]:
-    """Active members of the task's candidate group a task may be handed to (not the one holding it)."""
+    """Active members of the task's candidate group a task may be handed to: not the one holding it, and not anyone
+    the task excludes (C13.2.5: an investigator with a conflict of interest steps aside)."""
+    excluded = set((task.excluded_usernames or "").split(","))
     return [
         u
         for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.unit_id, User.username))
-        if tasks.is_candidate(task, u) and u.id != task.assignee_id and u.id != user.id
+        if tasks.is_candidate(task, u) and u.id not in {task.assignee_id, user.id} and u.username not in excluded
     ]
