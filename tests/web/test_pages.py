@@ -296,3 +296,18 @@ def test_admin_pages_for_admins_only(app, people):
     assert "尚未录入" not in admin.get("/admin/calendar?year=2031").get_data(as_text=True)
     assert "系统时钟" in admin.get("/admin/settings").get_data(as_text=True)
     assert sign_in(app, "kf_agent").get("/admin/users").status_code == 403
+
+
+def test_start_page_customer_lookup_is_masked_and_fills_the_form(app, people, sample):
+    from app.services import customers
+    from tests.integration.test_customers import CX_CUSTOMER
+
+    customers.create(CX_CUSTOMER, people["admin"].user)
+    agent = sign_in(app, "kf_agent")
+    assert 'id="customer-lookup"' in agent.get("/start/platform_sample").get_data(as_text=True)
+    found = agent.get("/customers/lookup?q=5678", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "苍溪县第一小学" in found and 'data-account_no="CX00000001"' in found and 'data-phone="5678"' in found
+    assert "13812345678" not in found  # lists are masked (S21.4)
+    short = agent.get("/customers/lookup?q=56").get_data(as_text=True)
+    assert "至少输入 4 位数字" in short
+    assert "没有找到" in agent.get("/customers/lookup?q=无此客户").get_data(as_text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app.services import definitions, start_forms
+from app.services import customer_search, definitions, start_forms
 from app.services.errors import Invalid
 from app.web.pages import pages
 from app.web.pages.common import plain, signed_in
@@ -27,6 +27,7 @@ def _render(process_key: str, values: dict, errors: dict, loose: list[str], busi
             fields=fields_of(schema, values, errors),
             loose_errors=loose,
             business_key=business_key,
+            lookup="customer_name" in schema.get("properties", {}) or "account_no" in schema.get("properties", {}),
         ),
         status,
     )
@@ -53,3 +54,21 @@ def start_submit(user, process_key: str):
         return _render(process_key, data, errors, loose or ([] if errors else [plain(err.detail)]), business_key, 422)
     flash(f"已发起，案件编号 {instance.business_key or instance.id}。", "ok")
     return redirect(url_for("pages.case", instance_id=instance.id), code=303)
+
+
+@pages.get("/customers/lookup")
+@signed_in
+def customer_lookup(user):
+    """As-you-type customer lookup for intake (issue 4's archive): phone suffix, account or name; lists stay masked
+    (S21.4). Picking a row fills the start form's customer fields."""
+    q = (request.args.get("q") or "").strip()[:64]
+    if not q:
+        return render_template("start/_lookup.html", results=[], q=q, message="")
+    try:
+        found = customer_search.search(customer_search.CustomerQuery(q=q, limit=8))
+    except Invalid as err:
+        return render_template("start/_lookup.html", results=[], q=q, message=plain(err.detail))
+    typed_phone = q if q.replace("-", "").replace(" ", "").isdigit() else ""
+    return render_template(
+        "start/_lookup.html", results=found.records, more=found.has_more, q=q, typed_phone=typed_phone, message=""
+    )
