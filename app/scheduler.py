@@ -17,6 +17,17 @@ from flask import Flask
 log = logging.getLogger("gasflow.scheduler")
 
 
+class _QuietOverlap(logging.Filter):
+    """A sweep that runs longer than a tick makes APScheduler skip the next tick and warn each time; that is the
+    intended back-pressure (max_instances=1), not a problem, so it is not logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_QuietOverlap())
+
+
 def _in_app(app: Flask, job: Callable[[], object], name: str) -> Callable[[], None]:
     def run() -> None:
         with app.app_context():
