@@ -22,6 +22,8 @@ class Settings:
     instance_dir: Path = PROJECT_ROOT / "instance"
     processes_dir: Path = PROJECT_ROOT / "processes"
     forms_dir: Path = PROJECT_ROOT / "forms"
+    # Further places to look for forms (tests keep their sample processes' forms apart from the company's).
+    extra_forms_dirs: tuple[Path, ...] = ()
     secret_key: str = ""
     # GASFLOW_TIME_TRAVEL=1 lets an administrator move the clock (demos, training, black-box tests).
     time_travel: bool = False

@@ -29,7 +29,10 @@ _MESSAGES = {
 
 
 def form_path(process_key: str, form_key: str) -> Path:
-    return Path(current_app.config["GASFLOW"].forms_dir) / process_key / f"{form_key}.json"
+    settings = current_app.config["GASFLOW"]
+    places = [Path(settings.forms_dir), *map(Path, settings.extra_forms_dirs)]
+    candidates = [place / process_key / f"{form_key}.json" for place in places]
+    return next((c for c in candidates if c.is_file()), candidates[0])
 
 
 @lru_cache(maxsize=512)

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from app import clock, engine
 from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessDefinition, ProcessInstance, User
-from app.services import access, definitions, forms, history, projections, script_functions
+from app.services import access, definitions, forms, history, projections, script_functions, task_rules
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.groups import groups_of
 from app.services.history import NewEvent
@@ -191,10 +191,14 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
     if task.state != "ready":
         raise Conflict("任务已办结或已取消 (task already completed or cancelled)")
     _check_may_work(task, user)
-    data = _as_recorded(forms.validate(task.process_key, task.form_key, data))
+    data = forms.validate(task.process_key, task.form_key, data)
     instance = _lock_read(task.instance_id)
     if expected_revision is not None and expected_revision != instance.revision:
         raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision)")
+    if task_rules.has_rule(task.process_key, task.form_key):
+        case = runtime().engine.task_data(runtime().definition(instance.definition_id), instance.state_json, task_id)
+        data = task_rules.apply(task.process_key, task.form_key, data, case)
+    data = _as_recorded(data)
     apply_step(
         instance,
         lambda d, state, seed, now: runtime().engine.complete_task(d, state, seed, task_id, data, now),

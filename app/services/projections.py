@@ -11,23 +11,15 @@ from app import engine
 from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessInstance, Timer, User
 from app.services import groups, sla
+from app.services.data_paths import value_at
 from app.services.history import NewEvent
 
 # Case fields copied onto inbox rows so staff can search by customer, phone or account without a join.
 SUBJECT_FIELDS = ("customer_name", "account_no", "phone", "complainant.name", "complainant.phone", "case_no")
 
 
-def _field(data: dict, path: str):
-    value = data
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def subject_of(data: dict) -> str | None:
-    parts = [str(v) for f in SUBJECT_FIELDS if (v := _field(data, f)) not in (None, "")]
+    parts = [str(v) for f in SUBJECT_FIELDS if (v := value_at(data, f)) not in (None, "")]
     return " ".join(parts)[:256] or None
 
 
@@ -35,7 +27,7 @@ def correlation_values(definition: engine.Definition, business_key: str | None, 
     keys = [k.strip() for k in definition.properties.get("correlationKeys", "").split(",") if k.strip()]
     values = {("business_key", business_key)} if business_key else set()
     for key in keys:
-        value = _field(data, key)
+        value = value_at(data, key)
         if value not in (None, ""):
             values.add((key, str(value)))
     return values
@@ -117,7 +109,7 @@ def _task_row(instance: ProcessInstance, task: engine.ReadyTask, now: datetime) 
 def _assignee(task: engine.ReadyTask) -> int | None:
     """``assigneeField``: the task goes straight to the user named in that data field (e.g. the investigator)."""
     path = task.properties.get("assigneeField")
-    username = _field(task.data, path) if path else None
+    username = value_at(task.data, path) if path else None
     if not isinstance(username, str) or not username:
         return None
     return db.session.scalar(select(User.id).where(User.username == username, User.active.is_(True)))
@@ -127,7 +119,7 @@ def _excluded(task: engine.ReadyTask) -> str | None:
     """``notFor``: data fields naming users who may not work this task (C13: the person complained about)."""
     names = []
     for path in (task.properties.get("notFor") or "").split(","):
-        value = _field(task.data, path.strip()) if path.strip() else None
+        value = value_at(task.data, path.strip()) if path.strip() else None
         if isinstance(value, str) and value:
             names.append(value)
     return ",".join(names)[:256] or None
@@ -167,6 +159,6 @@ def _apply_correlations(instance, definition, result) -> None:
 
 
 def close_instance(instance_id: int, now: datetime) -> None:
-    """A finished instance routes no more messages and keeps no timers."""
-    db.session.execute(delete(Correlation).where(Correlation.instance_id == instance_id))
+    """A finished instance keeps no timers. Its correlation keys stay: messages skip finished instances, and intake
+    looks up earlier cases by them (C8: a new external complaint on a matter complained about before)."""
     db.session.execute(delete(Timer).where(Timer.instance_id == instance_id))

@@ -21,6 +21,7 @@ from app import clock
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance
 from app.services import history, workcalendar
+from app.services.data_paths import value_at
 from app.services.history import NewEvent
 from app.services.runtime import runtime
 from app.services.tx import writes
@@ -50,23 +51,14 @@ def _instant(value) -> datetime | None:
     return None
 
 
-def _lookup(data: dict, path: str):
-    value = data
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def due_for(properties: dict, data: dict, created_at: datetime) -> Due:
     if properties.get("dueField"):
-        at = _instant(_lookup(data, properties["dueField"]))
-        provisional = bool(_lookup(data, properties["dueField"] + "_provisional"))
+        at = _instant(value_at(data, properties["dueField"]))
+        provisional = bool(value_at(data, properties["dueField"] + "_provisional"))
         return Due(at, provisional, WORKING_DAYS if properties.get("slaWorkingDays") else "hours") if at else NO_DUE
     start = created_at
     if properties.get("slaFrom"):
-        start = _instant(_lookup(data, properties["slaFrom"])) or created_at
+        start = _instant(value_at(data, properties["slaFrom"])) or created_at
     if properties.get("slaWorkingDays"):
         deadline = workcalendar.add_working_days(start, int(properties["slaWorkingDays"]))
         return Due(deadline.due, deadline.provisional, WORKING_DAYS)

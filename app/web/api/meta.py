@@ -68,6 +68,14 @@ PATHS: dict[str, dict] = {
     "/api/v1/instances/{instance_id}/replay": {
         "post": _op("Rebuild the instance from its events and compare (auditors)", params=[_INSTANCE_ID])
     },
+    "/api/v1/complaints": {
+        "post": _op(
+            "Record a complaint (C11/C12): 201 a new case, 200 merged into the open case on the same matter (repeat). "
+            "The body is the documented start contract, forms/complaint/intake.json (docs/complaints.md)",
+            body=_json("ComplaintIntake"),
+            ok="201",
+        )
+    },
     "/api/v1/messages": {"post": _op("Deliver a message to the instances it correlates with", body=_json("Message"))},
     "/api/v1/tasks": {
         "get": _op(
@@ -207,6 +215,7 @@ PATHS: dict[str, dict] = {
 }
 
 SCHEMAS = {
+    "ComplaintIntake": {"$ref": "#/components/schemas/ComplaintIntakeForm"},
     "Error": {
         "type": "object",
         "required": ["error", "detail"],
@@ -243,13 +252,22 @@ SCHEMAS = {
 }
 
 
+def _complaint_contract() -> dict:
+    from app.services import forms
+
+    schema = dict(forms.load_form("complaint", "intake"))
+    schema.pop("$schema", None)
+    return schema
+
+
 def document() -> dict:
+    schemas = {**SCHEMAS, "ComplaintIntakeForm": _complaint_contract()}
     return {
         "openapi": "3.1.0",
         "info": {"title": "GasFlow API", "version": "1"},
         "paths": PATHS,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],

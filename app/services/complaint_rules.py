@@ -1,0 +1,59 @@
+"""The complaint rules that a form schema cannot express, checked when the task is completed (rules.md C13).
+
+Each check takes the submitted form data and the case data, and returns the data to store (possibly completed, e.g.
+the direct superior looked up in the directory) or raises Invalid naming the fields.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from app.services import directory
+from app.services.errors import Invalid
+
+
+def _user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def check_investigators(data: dict, case: dict) -> dict:
+    """C13.2.5: the person complained about never investigates; an investigator with a conflict of interest (declared
+    on the form, or on record in the directory) steps aside or is joined by a second investigator, and both sign.
+    C13.2.4: the findings go to the direct superior of the person complained about, taken from the directory."""
+    about = (case.get("about") or {}).get("user")
+    problems = []
+    investigators = data.get("investigators", [])
+    people = {name: _user(name) for name in investigators}
+    for name, person in people.items():
+        if person is None or not person.active:
+            problems.append({"field": "investigators", "message": f"调查人员：用户 {name} 不存在或已停用"})
+    if about and about in investigators:
+        problems.append({"field": "investigators", "message": "调查人员：被投诉人不得调查本案（C13.2.5）"})
+    complainee = _user(about) if about else None
+    on_record = [
+        name for name, person in people.items()
+        if person is not None and complainee is not None and directory.conflicted(person, complainee)
+    ]  # fmt: skip
+    if (data.get("conflict_declared") or on_record) and len(investigators) < 2:
+        who = "、".join(on_record) or "调查人员"
+        problems.append(
+            {
+                "field": "investigators",
+                "message": f"调查人员：{who} 与被投诉人有利害关系，须由两名以上调查人共同调查（C13.2.5）",
+            }
+        )
+    if problems:
+        raise Invalid("调查人员不符合回避规定 (investigators break the recusal rule C13.2.5)", errors=problems)
+    stored = dict(data)
+    if on_record:
+        stored["conflict_on_record"] = on_record
+    if not stored.get("superior") and complainee is not None and complainee.superior_id:
+        superior = db.session.get(User, complainee.superior_id)
+        stored["superior"] = superior.username if superior else None
+    if stored.get("superior") == about and about:
+        raise Invalid(
+            "直接上级不能是被投诉人本人", errors=[{"field": "superior", "message": "直接上级：不能是被投诉人本人"}]
+        )
+    return stored
