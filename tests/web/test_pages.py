@@ -311,3 +311,31 @@ def test_start_page_customer_lookup_is_masked_and_fills_the_form(app, people, sa
     short = agent.get("/customers/lookup?q=56").get_data(as_text=True)
     assert "至少输入 4 位数字" in short
     assert "没有找到" in agent.get("/customers/lookup?q=无此客户").get_data(as_text=True)
+
+
+def test_overview_on_time_rate_counts_tasks_done_before_their_due_time(app, people, at):
+    from app.services import definitions, overview
+    from tests.browser.conftest import SLA_SAMPLE
+
+    definitions.deploy(SLA_SAMPLE.encode("utf-8"), "platform_sample.bpmn")
+    agent, worker = people["kf_agent"].user, people["lz_staff"].user
+    at("2026-03-02T09:00:00+08:00")
+    visits = []
+    for key in ("ON-TIME", "LATE"):
+        instance = _start(people, key, branch="利州区分公司")
+        register = _open_task(instance.id)
+        tasks.claim(register.id, agent)
+        instances.complete_task(register.id, {"needs_visit": True}, agent)
+        visits.append(_open_task(instance.id))
+    at("2026-03-02T10:00:00+08:00")
+    tasks.claim(visits[0].id, worker)
+    instances.complete_task(visits[0].id, {"result": "按时处理"}, worker)
+    at("2026-03-02T10:30:00+08:00")
+    tasks.claim(visits[1].id, worker)
+    visits[1] = tasks.get(visits[1].id)
+    at("2026-03-02T12:00:00+08:00")  # past the 2-hour SLA (the boundary timer is not swept here)
+    instances.complete_task(visits[1].id, {"result": "超时处理"}, worker)
+    [line] = [x for x in overview.per_unit(clock.now()) if x.unit == "利州区分公司"]
+    assert (line.done_month, line.on_time_month, line.on_time_rate) == (2, 1, 0.5)
+    page = sign_in(app, "lz_head").get("/overview").get_data(as_text=True)
+    assert "50.0%（1/2）" in page
