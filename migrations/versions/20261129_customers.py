@@ -88,6 +88,7 @@ def upgrade():
     with op.batch_alter_table("customer", schema=None) as batch_op:
         batch_op.create_index("ix_customer_area", ["district", "street", "estate"], unique=False)
         batch_op.create_index("ix_customer_branch", ["branch_id"], unique=False)
+        batch_op.create_index("ix_customer_district_estate", ["district", "estate", "id"], unique=False)
         batch_op.create_index("ix_customer_estate", ["estate", "id"], unique=False)
         batch_op.create_index("ix_customer_manager", ["manager_id"], unique=False)
         batch_op.create_index("ix_customer_name", ["name", "id"], unique=False)
@@ -151,6 +152,7 @@ def downgrade():
         batch_op.drop_index("ix_customer_name")
         batch_op.drop_index("ix_customer_manager")
         batch_op.drop_index("ix_customer_estate")
+        batch_op.drop_index("ix_customer_district_estate")
         batch_op.drop_index("ix_customer_branch")
         batch_op.drop_index("ix_customer_area")
 
