@@ -3,8 +3,9 @@
 Order of precedence:
 1. a pinned instant (``pinned(at)``): one engine operation sees one instant, and replay pins each event's recorded time,
    so a replay reproduces the stored state exactly;
-2. an offset from the database, when time travel is on (``gasflow clock set``), so server, scheduler and CLI agree;
-3. the system clock.
+2. a frozen instant (``freeze(at)``), for tests in this process: time stands still until moved again;
+3. an offset from the database, when time travel is on (``gasflow clock set``), so server, scheduler and CLI agree;
+4. the system clock.
 All values are timezone-aware UTC.
 """
 
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _pinned: ContextVar[datetime | None] = ContextVar("gasflow_pinned_now", default=None)
+_frozen: datetime | None = None
 _offset_source: Callable[[], timedelta] | None = None
 _cache: tuple[float, timedelta] = (0.0, timedelta(0))
 _CACHE_SECONDS = 1.0
@@ -33,7 +35,21 @@ def now() -> datetime:
     pinned_at = _pinned.get()
     if pinned_at is not None:
         return pinned_at
+    if _frozen is not None:
+        return _frozen
     return system_now() + offset()
+
+
+def is_frozen() -> bool:
+    return _frozen is not None
+
+
+def freeze(at: datetime | None) -> None:
+    """Stop the clock at ``at`` for this whole process (tests); ``None`` lets it run again."""
+    global _frozen
+    if at is not None and at.tzinfo is None:
+        raise ValueError("clock.freeze needs a timezone-aware datetime")
+    _frozen = at.astimezone(UTC) if at is not None else None
 
 
 def offset() -> timedelta:

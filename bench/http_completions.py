@@ -53,7 +53,15 @@ def main() -> None:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "GASFLOW_INSTANCE_DIR": str(tmp)}
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gasflow"), "serve", "--port", str(port), "--no-scheduler", "--threads", str(threads_count)],
+        [
+            str(ROOT / ".venv/bin/gasflow"),
+            "serve",
+            "--port",
+            str(port),
+            "--no-scheduler",
+            "--threads",
+            str(threads_count),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

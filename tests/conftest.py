@@ -46,18 +46,20 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """One database per xdist worker, schema made once; each test truncates it."""
+def postgres_url():
+    """One database per test session and xdist worker, schema made once, dropped at the end; each test truncates it."""
     base = postgres_test_url()
-    name = f"gasflow_test_{_worker()}"
+    name = f"gasflow_test_{_worker()}_{os.getpid()}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
     url = base.rsplit("/", 1)[0] + f"/{name}"
     _create_schema(url)
-    return url
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:
@@ -147,13 +149,19 @@ def sample(app):
 
 @pytest.fixture
 def at():
-    """Move the clock: at("2026-03-02T09:00:00+08:00") pins every later clock.now() there (until moved again)."""
+    """Move the clock: at("2026-03-02T09:00:00+08:00") stops every later clock.now() in this process there (until moved
+    again) and stores the same instant as the time-travel offset, so other processes (schedulers) agree."""
     from datetime import datetime
 
+    from app import clock
     from app.services import clock_admin
 
     def move(iso: str):
-        clock_admin.set_clock(datetime.fromisoformat(iso))
-        return datetime.fromisoformat(iso)
+        target = datetime.fromisoformat(iso)
+        clock.freeze(None)
+        clock_admin.set_clock(target)
+        clock.freeze(target)
+        return target
 
     yield move
+    clock.freeze(None)

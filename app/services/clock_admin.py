@@ -34,12 +34,16 @@ def set_clock(target: datetime) -> datetime:
         raise Invalid("时间需要时区，例如 2026-03-01T09:00:00+08:00 (timezone required)")
     seconds = (target - clock.system_now()).total_seconds()
     _store(seconds)
+    if clock.is_frozen():  # a test has stopped time in this process: the explicit move wins
+        clock.freeze(target)
     return target
 
 
 @writes
 def reset_clock() -> None:
     _store(0.0)
+    if clock.is_frozen():
+        clock.freeze(clock.system_now())
 
 
 def _store(seconds: float) -> None:

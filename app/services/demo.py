@@ -15,7 +15,7 @@ from app.services.tx import writes
 DEMO_PASSWORD = "gasflow-demo"
 
 BRANCHES = ["利州区", "昭化区", "朝天区", "旺苍县", "青川县", "剑阁县", "苍溪县"]
-DEPARTMENTS = ["纪检监审法务部", "调度中心", "安装公司", "安全部", "应急中心"]
+DEPARTMENTS = ["纪检监审法务部", "调度中心", "安装公司", "安全部", "应急中心", "监督委员会"]
 
 # username, display name, unit, roles, superior
 DEMO_USERS = [

@@ -132,8 +132,8 @@ def test_four_scheduler_processes_fire_2000_timers_exactly_once(postgres_app, tm
     procs = _spawn(postgres_app.config["GASFLOW"], tmp_path, 4)
     began = time.monotonic()
     try:
-        # Measured 45-50 s for the sweep with the 2 cores shared by other test runs (load ~6); bounded under a minute.
-        finished = _wait_until(lambda: _count(TIMERS_LEFT) == 0, timeout=55)
+        # Measured about 20 s on the 2-core machine with light load, 45-50 s with other test runs sharing it (load ~6).
+        finished = _wait_until(lambda: _count(TIMERS_LEFT) == 0, timeout=180)
         alive = [p.poll() is None for p in procs]
     finally:
         _stop(procs)
