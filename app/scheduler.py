@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -42,10 +43,12 @@ def _in_app(app: Flask, job: Callable[[], object], name: str) -> Callable[[], No
 
 # How often open tasks are checked for a passed deadline; a breach is recorded within this many seconds.
 BREACH_CHECK_SECONDS = 5.0
+# How often the monthly complaint report is checked for (C14.2); it is made once per month, on the 1st.
+MONTHLY_REPORT_CHECK_SECONDS = 60.0
 
 
 def register_jobs(scheduler, app: Flask) -> None:
-    from app.services import backup, sla, timers
+    from app.services import backup, complaint_report_notice, sla, timers
 
     tick = app.config["GASFLOW"].scheduler_tick_seconds
     every = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
@@ -57,6 +60,17 @@ def register_jobs(scheduler, app: Flask) -> None:
         "interval",
         seconds=BREACH_CHECK_SECONDS,
         id="sla_breaches",
+        **every,
+    )
+    # C14.2: on the 1st, last month's valid complaints are compiled and the responsible leader gets a task, once per
+    # month whichever scheduler gets there first. A check every minute on the business clock (not a cron on the system
+    # clock), so a scheduler that was down on the 1st catches up and a moved demo clock is honoured; first check at start.
+    scheduler.add_job(
+        _in_app(app, complaint_report_notice.monthly_job, "complaint_monthly_report"),
+        "interval",
+        seconds=MONTHLY_REPORT_CHECK_SECONDS,
+        next_run_time=datetime.now(UTC),
+        id="complaint_monthly_report",
         **every,
     )
     # S21.3: business data backed up at least weekly; the newest backup_keep are kept.

@@ -15,7 +15,8 @@ from app.services.tx import writes
 DEMO_PASSWORD = "gasflow-demo"
 
 BRANCHES = ["利州区", "昭化区", "朝天区", "旺苍县", "青川县", "剑阁县", "苍溪县"]
-DEPARTMENTS = ["纪检监审法务部", "调度中心", "安装公司", "安全部", "应急中心", "监督委员会"]
+# 分管领导: the responsible leader's office; its name is the lane of complaint_monthly_report.bpmn (C14.2).
+DEPARTMENTS = ["纪检监审法务部", "调度中心", "安装公司", "安全部", "应急中心", "监督委员会", "分管领导"]
 
 # username, display name, unit, roles, superior
 DEMO_USERS = [
@@ -29,6 +30,7 @@ DEMO_USERS = [
     ("jj_staff", "郑监察", "纪检监审法务部", ["staff"], None),
     ("owner", "陈流程", "客服中心", ["staff", "process_owner"], "kf_head"),
     ("auditor", "冯审计", "纪检监审法务部", ["staff", "auditor"], None),
+    ("fg_leader", "钱副总", "分管领导", ["staff"], None),
 ]
 
 

@@ -76,6 +76,20 @@ PATHS: dict[str, dict] = {
             ok="201",
         )
     },
+    "/api/v1/reports/complaints/monthly": {
+        "get": _op(
+            "The monthly report of valid complaints (C14.2): counts by responsible unit, channel, severity and C9 "
+            "reason; on-time rate against the 5-working-day limit (C14.1); satisfaction; repeats; escalations (C8). "
+            "客服中心, unit heads, 分管领导, auditors and admins (docs/complaints.md)",
+            params=[
+                _query("month", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "YYYY-MM; default last month"),
+                _query("format", {"type": "string", "enum": ["json", "csv", "xlsx"]}, "default json"),
+                _query(
+                    "part", {"type": "string", "enum": ["summary", "cases"]}, "CSV only: counts or one line per case"
+                ),
+            ],
+        )
+    },
     "/api/v1/messages": {"post": _op("Deliver a message to the instances it correlates with", body=_json("Message"))},
     "/api/v1/tasks": {
         "get": _op(
