@@ -6,6 +6,7 @@ from app.models.definitions import ProcessDefinition
 from app.models.directory import CONFLICT_KINDS, ConflictDeclaration
 from app.models.history import AppSetting, Event
 from app.models.instances import Correlation, HumanTask, ProcessInstance, Timer
+from app.models.messages import UnmatchedMessage
 from app.models.org import ROLES, Unit, User, UserRole
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "ProcessDefinition",
     "ProcessInstance",
     "Timer",
+    "UnmatchedMessage",
     "Unit",
     "User",
     "UserRole",

@@ -223,8 +223,9 @@ def instances_for(correlation: dict[str, str]) -> list[int]:
 
 
 @writes
-def deliver_message(name: str, correlation: dict, payload: dict, user: User | None) -> list[int]:
-    """Route a message to the running instances whose correlation keys all match; returns those that caught it."""
+def deliver_to_waiting(name: str, correlation: dict, payload: dict, user: User | None) -> list[int]:
+    """Route a message to the running instances whose correlation keys all match; returns those that caught it
+    (empty when none was waiting)."""
     if not name or not isinstance(correlation, dict) or not correlation:
         raise Invalid("消息需要 name 和至少一个 correlation 键 (name and correlation are required)")
     if not isinstance(payload, dict):
@@ -246,10 +247,24 @@ def deliver_message(name: str, correlation: dict, payload: dict, user: User | No
         except NotWaiting:
             continue
         caught.append(instance.id)
-    if not caught:
-        keys = "、".join(f"{k}={v}" for k, v in correlation.items())
-        raise NotFound(f"没有正在等待消息 {name} 的流程实例（{keys}）(no instance is waiting for this message)")
     return caught
+
+
+def deliver_message(name: str, correlation: dict, payload: dict, user: User | None) -> list[int]:
+    """Deliver, or answer 404 naming the keys: a message nobody waits for (e.g. a payment for an account with no
+    open arrears case) is kept in the unmatched-messages list, in its own transaction, for staff to resolve."""
+    caught = deliver_to_waiting(name, correlation, payload, user)
+    if caught:
+        return caught
+    from app.services import unmatched_messages
+
+    kept = unmatched_messages.keep(name, correlation, payload, user)
+    keys = "、".join(f"{k}={v}" for k, v in correlation.items())
+    raise NotFound(
+        f"没有正在等待消息 {name} 的流程实例（{keys}），消息已存入未匹配消息 #{kept} 待处理 "
+        f"(no instance is waiting for this message; kept as unmatched message {kept})",
+        unmatched_id=kept,
+    )
 
 
 def get(instance_id: int) -> ProcessInstance:

@@ -8,6 +8,11 @@ Functions (all take and return JSON-friendly values; instants are ISO-8601 strin
 - ``add_working_days_provisional(start, n)`` -> bool; True when that deadline touches a year the table does not hold
   yet (rules.md: shown as provisional, recomputed when the year is entered). A script that keeps a deadline in a data
   field names the flag ``<field>_provisional`` so the inbox shows it (services/sla.py, ``dueField``).
+- ``add_days(start, n)`` -> ISO (Asia/Shanghai); the end (24:00) of the n-th calendar day after the start day, moved to
+  the end of the next working day when that day is off (Civil Code art. 201, 203; S24.6 payment deadline);
+- ``setting(name)`` -> a company setting (services/company_settings.py, e.g. ``arrears_notice_days``);
+- ``set_supply_status(account_no, status)`` -> the status before; sets the customer's supply status (S24.6, S24.7)
+  through services/supply.py in the step's transaction. Replay serves the recorded answer and changes nothing.
 
 Replay must reproduce a step exactly, but a calendar answer changes when an administrator edits the table. So every
 call made during an engine step is recorded — (function, args, result) in the event's ``payload["calls"]`` — and replay
@@ -69,6 +74,29 @@ def add_working_days(start: str | datetime, n: int) -> str:
 
 def add_working_days_provisional(start: str | datetime, n: int) -> bool:
     return workcalendar.add_working_days(receipt_instant(start), _days(n)).provisional
+
+
+def add_days(start: str | datetime, n: int) -> str:
+    """Civil Code art. 201/203: counting starts the day after; the last day ends at 24:00; a period ending on a day
+    off ends on the next working day (S24.6: the deadline on the 缴费及停气通知书)."""
+    day = receipt_instant(start).astimezone(calendar.SHANGHAI).date() + timedelta(days=_days(n))
+    for _ in range(60):  # the longest run of days off is about ten
+        if workcalendar.day_info(day)[0]:
+            break
+        day += timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=calendar.SHANGHAI).isoformat()
+
+
+def setting(name: str) -> object:
+    from app.services import company_settings
+
+    return company_settings.get(str(name))
+
+
+def set_supply_status(account_no: str, status: str) -> str:
+    from app.services import supply
+
+    return supply.set_status(account_no, status)
 
 
 class ReplayMismatch(EngineError):
@@ -151,6 +179,9 @@ REGISTRY: dict[str, Callable] = {
     "add_hours": add_hours,
     "add_working_days": add_working_days,
     "add_working_days_provisional": add_working_days_provisional,
+    "add_days": add_days,
+    "setting": setting,
+    "set_supply_status": set_supply_status,
 }
 
 

@@ -1,0 +1,104 @@
+"""Arrears cases from the billing side (issue 6 §1; S19.3, S24.6): the start contract, one open case per account.
+
+Billing opens a case through POST /api/v1/arrears or ``gasflow arrears import FILE.csv`` with the data of
+forms/arrears_disconnection/start.json (account_no, amount_owed, since). When the account already has an open case
+the figures go to that case as an ``arrears_updated`` message — an engine step, so the amount on the notice and the
+"paid in full" check use them and replay stays exact. If the open case no longer takes billing updates (paid in full,
+supply being restored) the import is kept on its record as an event: nothing is lost, no second case is opened.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app import clock
+from app.extensions import db
+from app.models import Correlation, Customer, ProcessInstance, User
+from app.services import customers, forms, history, instances
+from app.services.errors import Invalid, NotFound
+from app.services.history import NewEvent
+from app.services.tx import writes
+
+PROCESS = "arrears_disconnection"
+UPDATE_MESSAGE = "arrears_updated"
+PAYMENT_MESSAGE = "payment_received"
+
+
+@dataclass(frozen=True)
+class ArrearsResult:
+    instance_id: int
+    case_no: str
+    updated: bool  # True: the account's open case took the import, no new case
+    applied: bool  # False: the open case no longer takes billing updates; the import is kept on its record
+
+
+def _problem(field: str, message: str) -> Invalid:
+    return Invalid(f"{message} ({field})", errors=[{"field": field, "message": message}])
+
+
+def open_case_of(account_no: str) -> ProcessInstance | None:
+    return db.session.scalar(
+        select(ProcessInstance)
+        .join(Correlation, Correlation.instance_id == ProcessInstance.id)
+        .where(
+            ProcessInstance.process_key == PROCESS,
+            ProcessInstance.status == "running",
+            Correlation.key == "account_no",
+            Correlation.value == account_no,
+        )
+        .order_by(ProcessInstance.id.desc())
+        .limit(1)
+    )
+
+
+def _case_no() -> str:
+    day = clock.to_local(clock.now()).strftime("%Y%m%d")
+    while True:
+        candidate = f"QF{day}{secrets.randbelow(1_000_000):06d}"
+        if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == candidate)) is None:
+            return candidate
+
+
+def _customer(account_no: str) -> Customer:
+    try:
+        customer = customers.by_account(account_no)
+    except NotFound:
+        raise _problem("account_no", f"户号 {account_no} 不存在") from None
+    # One import per account at a time: a second one for the same account waits here (PostgreSQL; SQLite's write
+    # lock already queues writers), so two imports never open two cases.
+    db.session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+    return customer
+
+
+@writes
+def open_or_update(payload: dict, user: User | None) -> ArrearsResult:
+    if not isinstance(payload, dict):
+        raise Invalid("欠费数据必须是 JSON 对象 (arrears data must be a JSON object)")
+    problems = forms.form_problems(forms.load_form(PROCESS, "start"), payload)
+    if problems:
+        raise Invalid("欠费数据有误，请按提示修改 (arrears data invalid)", errors=problems)
+    customer = _customer(payload["account_no"])
+    figures = {"amount_owed": payload["amount_owed"], "since": payload["since"]}
+    if payload.get("billing_ref"):
+        figures["billing_ref"] = payload["billing_ref"]
+    case = open_case_of(customer.account_no)
+    if case is not None:
+        caught = instances.deliver_to_waiting(UPDATE_MESSAGE, {"account_no": customer.account_no}, figures, user)
+        if case.id not in caught:
+            actor = (user.username, user.id) if user is not None else (instances.SYSTEM, None)
+            history.append(case.id, [NewEvent("arrears_update_kept", clock.now(), *actor, payload=figures)])
+        return ArrearsResult(case.id, case.business_key or "", True, case.id in caught)
+    case_no = _case_no()
+    data = {
+        **figures,
+        "case_no": case_no,
+        "account_no": customer.account_no,
+        "customer_name": customer.name,
+        "address": customer.address,
+        "branch": customer.branch.name,
+    }
+    instance = instances.start(PROCESS, data, user, business_key=case_no)
+    return ArrearsResult(instance.id, case_no, False, True)
