@@ -60,7 +60,7 @@ def main() -> None:
             str(port),
             "--no-scheduler",
             "--threads",
-            str(threads_count),
+            os.environ.get("BENCH_SERVER_THREADS", "2"),
         ],
         env=env,
         stdout=subprocess.DEVNULL,

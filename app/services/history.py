@@ -84,7 +84,7 @@ def chain(instance_id: int, last_seq: int, last_hash: str, events: list[NewEvent
 
 def write(rows: list[dict]) -> None:
     if rows:
-        db.session.execute(insert(Event), rows)
+        db.session.execute(insert(Event.__table__), rows)
 
 
 def append(instance_id: int, events: list[NewEvent]) -> None:

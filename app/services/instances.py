@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock, engine
 from app.extensions import db
@@ -49,6 +51,27 @@ def run_engine(operation):
         raise Invalid(err.message, element=err.element_id) from None
 
 
+_INSTANCES = ProcessInstance.__table__
+# Built once: this statement runs on every step. The WHERE clause is the optimistic lock (revision) and the event-chain
+# check (event_seq); the SET moves both.
+_SAVE_STATE = (
+    update(_INSTANCES)
+    .where(
+        _INSTANCES.c.id == bindparam("b_id"),
+        _INSTANCES.c.revision == bindparam("b_revision"),
+        _INSTANCES.c.event_seq == bindparam("b_seq"),
+    )
+    .values(
+        state_json=bindparam("b_state"),
+        revision=bindparam("b_new_revision"),
+        status=bindparam("b_status"),
+        ended_at=bindparam("b_ended"),
+        event_seq=bindparam("b_new_seq"),
+        event_hash=bindparam("b_hash"),
+    )
+)
+
+
 def save_step(
     instance: ProcessInstance,
     definition: engine.Definition,
@@ -70,21 +93,18 @@ def save_step(
         all_events.append(NewEvent("completed", now, SYSTEM))
     rows = history.chain(instance.id, instance.event_seq, instance.event_hash, all_events)
     changed = db.session.execute(
-        update(ProcessInstance)
-        .where(
-            ProcessInstance.id == instance.id,
-            ProcessInstance.revision == instance.revision,
-            ProcessInstance.event_seq == instance.event_seq,
-        )
-        .values(
-            state_json=result.state_json,
-            revision=instance.revision + 1,
-            status=status,
-            ended_at=now if result.completed else None,
-            event_seq=rows[-1]["seq"],
-            event_hash=rows[-1]["hash"],
-        )
-        .execution_options(synchronize_session=False)
+        _SAVE_STATE,
+        {
+            "b_id": instance.id,
+            "b_revision": instance.revision,
+            "b_seq": instance.event_seq,
+            "b_state": result.state_json,
+            "b_new_revision": instance.revision + 1,
+            "b_status": status,
+            "b_ended": now if result.completed else None,
+            "b_new_seq": rows[-1]["seq"],
+            "b_hash": rows[-1]["hash"],
+        },
     ).rowcount
     if changed != 1:
         stored = db.session.scalar(select(ProcessInstance.revision).where(ProcessInstance.id == instance.id))
@@ -92,11 +112,17 @@ def save_step(
             raise Retry("event appended meanwhile")
         raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision: someone else changed this case)")
     history.write(rows)
-    instance.revision += 1
-    instance.status = status
-    instance.state_json = result.state_json
-    instance.ended_at = now if result.completed else None
-    instance.event_seq, instance.event_hash = rows[-1]["seq"], rows[-1]["hash"]
+    # The row is written; keep the object in step without marking it dirty (a flush would write it all again).
+    stored_now = {
+        "revision": instance.revision + 1,
+        "status": status,
+        "state_json": result.state_json,
+        "ended_at": now if result.completed else None,
+        "event_seq": rows[-1]["seq"],
+        "event_hash": rows[-1]["hash"],
+    }
+    for key, value in stored_now.items():
+        set_committed_value(instance, key, value)
 
 
 def apply_step(
@@ -183,9 +209,22 @@ def _check_may_work(task: HumanTask, user: User) -> None:
     access.check_not_excluded(task, user)
 
 
+@dataclass(frozen=True)
+class Completion:
+    """What a completion tells its caller, read before the commit (nothing needs loading again afterwards)."""
+
+    instance_id: int
+    status: str
+    revision: int
+    next_task_ids: list[str]
+
+
+_TASK_FOR_COMPLETION = select(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("task_id"))
+
+
 @writes
-def complete_task(task_id: str, data: dict, user: User, expected_revision: int | None = None) -> ProcessInstance:
-    task = db.session.get(HumanTask, task_id, populate_existing=True)
+def complete_task(task_id: str, data: dict, user: User, expected_revision: int | None = None) -> Completion:
+    task = db.session.execute(_TASK_FOR_COMPLETION, {"task_id": task_id}).first()
     if task is None:
         raise NotFound(f"任务 {task_id} 不存在 (unknown task)")
     if task.state != "ready":
@@ -199,7 +238,7 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
         case = runtime().engine.task_data(runtime().definition(instance.definition_id), instance.state_json, task_id)
         data = task_rules.apply(task.process_key, task.form_key, data, case)
     data = _as_recorded(data)
-    apply_step(
+    result = apply_step(
         instance,
         lambda d, state, seed, now: runtime().engine.complete_task(d, state, seed, task_id, data, now),
         "task_completed",
@@ -207,7 +246,7 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
         {"spec_name": task.spec_name, "data": data},
         task_id=task_id,
     )
-    return instance
+    return Completion(instance.id, instance.status, instance.revision, [t.id for t in result.ready_tasks])
 
 
 def instances_for(correlation: dict[str, str]) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from app import engine
 from app.extensions import db
@@ -13,6 +13,14 @@ from app.models import Correlation, HumanTask, ProcessInstance, Timer, User
 from app.services import groups, sla
 from app.services.data_paths import value_at
 from app.services.history import NewEvent
+
+# Table-level statements on the write path: the ORM's bulk machinery costs more than the SQL it sends.
+TASKS = HumanTask.__table__
+_COMPLETE_TASK = (
+    update(TASKS)
+    .where(TASKS.c.id == bindparam("b_id"))
+    .values(state="completed", completed_at=bindparam("b_at"), completed_by_id=bindparam("b_by"))
+)
 
 # Case fields copied onto inbox rows so staff can search by customer, phone or account without a join.
 SUBJECT_FIELDS = ("customer_name", "account_no", "phone", "complainant.name", "complainant.phone", "case_no")
@@ -54,24 +62,18 @@ def apply(
 def _apply_tasks(instance, result, now, completed_task_id, completed_by_id) -> list[NewEvent]:
     open_ids = result.previous_ready_ids
     if completed_task_id is not None:
-        db.session.execute(
-            update(HumanTask)
-            .where(HumanTask.id == completed_task_id)
-            .values(state="completed", completed_at=now, completed_by_id=completed_by_id)
-            .execution_options(synchronize_session=False)
-        )
+        db.session.execute(_COMPLETE_TASK, {"b_id": completed_task_id, "b_at": now, "b_by": completed_by_id})
     gone = open_ids - {t.id for t in result.ready_tasks} - {completed_task_id}
     if gone:  # interrupted by a boundary event, or the instance ended: no longer workable
         db.session.execute(
-            update(HumanTask)
-            .where(HumanTask.id.in_(gone), HumanTask.state == "ready")
+            update(TASKS)
+            .where(TASKS.c.id.in_(gone), TASKS.c.state == "ready")
             .values(state="cancelled", completed_at=now)
-            .execution_options(synchronize_session=False)
         )
     fresh = [task for task in result.ready_tasks if task.id not in open_ids]
     rows = [_task_row(instance, task, now) for task in fresh]
     if rows:
-        db.session.execute(insert(HumanTask), rows)
+        db.session.execute(insert(TASKS), rows)
     events = []
     for row in rows:
         payload = {"spec_name": row["spec_name"], "name": row["name"], "candidate_group": row["candidate_group"]}
@@ -137,7 +139,7 @@ def _apply_timers(instance_id: int, result) -> None:
         if tid not in existing
     ]
     if fresh:
-        db.session.execute(insert(Timer), fresh)
+        db.session.execute(insert(Timer.__table__), fresh)
 
 
 def _apply_correlations(instance, definition, result) -> None:
@@ -155,7 +157,7 @@ def _apply_correlations(instance, definition, result) -> None:
         db.session.execute(delete(Correlation).where(Correlation.id.in_(stale)))
     fresh = [{"instance_id": instance.id, "key": k, "value": v} for k, v in wanted if (k, v) not in have]
     if fresh:
-        db.session.execute(insert(Correlation), fresh)
+        db.session.execute(insert(Correlation.__table__), fresh)
 
 
 def close_instance(instance_id: int, now: datetime) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
@@ -50,6 +51,7 @@ class Retry(Exception):
 
 
 RETRIES = 3
+_TRANSIENT = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 def writes(fn: Callable[P, R]) -> Callable[P, R]:
@@ -64,13 +66,28 @@ def writes(fn: Callable[P, R]) -> Callable[P, R]:
             session.commit()  # end a read snapshot so the write starts fresh (and IMMEDIATE on SQLite)
         for attempt in range(RETRIES):
             try:
-                return _once(session, fn, args, kwargs)
+                with _local_writer(session):
+                    return _once(session, fn, args, kwargs)
             except Retry:
                 if attempt == RETRIES - 1:
                     raise Conflict("此流程正被他人同时操作，请稍后重试 (busy: try again)") from None
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+# SQLite has one writer at a time. Threads of this process queue on this lock instead of in SQLite's busy handler,
+# which polls with sleeps of up to tens of milliseconds; other processes still wait in the busy handler.
+_sqlite_writer = threading.Lock()
+
+
+@contextlib.contextmanager
+def _local_writer(session) -> Iterator[None]:
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
 
 
 def _once(session, fn, args, kwargs):
@@ -84,6 +101,8 @@ def _once(session, fn, args, kwargs):
         raise Conflict(f"数据已被他人修改，请刷新后重试 (conflicting write: {err.orig})") from None
     except OperationalError as err:
         session.rollback()
+        if getattr(err.orig, "sqlstate", None) in _TRANSIENT:
+            raise Retry(str(err.orig)) from None  # PostgreSQL chose this transaction as a deadlock victim: run it again
         if "locked" in str(err.orig).lower():
             raise Conflict("数据库正忙，请稍后重试 (database busy, try again)") from None
         raise

@@ -80,12 +80,12 @@ def complete_task(user, task_id: str):
     revision = body.get("revision")
     if revision is not None and not isinstance(revision, int):
         raise BadRequest("revision 必须是整数 (revision must be an integer)")
-    instance = instances.complete_task(task_id, data, user, expected_revision=revision)
+    done = instances.complete_task(task_id, data, user, expected_revision=revision)
     return jsonify(
         {
-            "instance_id": instance.id,
-            "status": instance.status,
-            "revision": instance.revision,
-            "next_task_ids": tasks.open_ids(instance.id),
+            "instance_id": done.instance_id,
+            "status": done.status,
+            "revision": done.revision,
+            "next_task_ids": done.next_task_ids,
         }
     )
