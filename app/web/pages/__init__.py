@@ -14,7 +14,19 @@ pages = Blueprint(
 
 
 def register_pages(app: Flask) -> None:
-    from app.web.pages import admin, case, common, inbox, login, overview, start, task, vendor  # noqa: F401
+    from app.web.pages import (  # noqa: F401
+        admin,
+        case,
+        common,
+        complaint_intake,
+        complaint_report,
+        inbox,
+        login,
+        overview,
+        start,
+        task,
+        vendor,
+    )
 
     common.install_template_helpers(app)
 
