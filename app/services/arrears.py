@@ -54,10 +54,11 @@ def open_case_of(account_no: str) -> ProcessInstance | None:
     )
 
 
-def _case_no() -> str:
+def new_case_no(prefix: str) -> str:
+    """QF (欠费) or YH (隐患) + the Beijing date + six random digits, unique among business keys."""
     day = clock.to_local(clock.now()).strftime("%Y%m%d")
     while True:
-        candidate = f"QF{day}{secrets.randbelow(1_000_000):06d}"
+        candidate = f"{prefix}{day}{secrets.randbelow(1_000_000):06d}"
         if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == candidate)) is None:
             return candidate
 
@@ -91,7 +92,7 @@ def open_or_update(payload: dict, user: User | None) -> ArrearsResult:
             actor = (user.username, user.id) if user is not None else (instances.SYSTEM, None)
             history.append(case.id, [NewEvent("arrears_update_kept", clock.now(), *actor, payload=figures)])
         return ArrearsResult(case.id, case.business_key or "", True, case.id in caught)
-    case_no = _case_no()
+    case_no = new_case_no("QF")
     data = {
         **figures,
         "case_no": case_no,

@@ -14,6 +14,7 @@ from app.services import arrears, audit, company_settings, customers, definition
 from app.services import unmatched_messages
 from app.services.errors import Invalid, NotFound
 from app.settings import PROJECT_ROOT
+from tests.processes.bpmn_paths import flow_graph, reachable_without, with_extra_flow
 
 ACCOUNT = "LZ-0001"
 SINCE = "2026-01-01"
@@ -290,3 +291,16 @@ def test_replay_reproduces_a_case_with_payments_updates_and_a_changed_setting(bi
     _pay(100)
     report = audit.replay(iid)
     assert report.ok and report.events_replayed == 5
+
+
+def test_S24_6_no_path_reaches_disconnection_without_the_heads_approval():
+    xml = (PROJECT_ROOT / "processes" / "arrears_disconnection.bpmn").read_bytes()
+    reachable, unsigned = reachable_without(xml, "Task_disconnect", "Flow_approved")
+    assert reachable and not unsigned
+    _starts, graph = flow_graph(xml)
+    assert graph["Task_signoff"] == [("Flow_signed", "Gateway_signoff")]  # the approval leaves the head's task only
+    assert ("Flow_approved", "Task_disconnect") in graph["Gateway_signoff"]
+    assert b'signoff_decision == "approve"' in xml and b'<bpmn:lane id="Lane_head" name="\xe9\x83\xa8' in xml
+    # the walk is not vacuous: a shortcut from the notice to the field task would be found
+    assert reachable_without(with_extra_flow(xml, "Task_notice", "Task_disconnect"), "Task_disconnect",
+                             "Flow_approved")[1]  # fmt: skip

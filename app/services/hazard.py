@@ -1,0 +1,38 @@
+"""Hazard cases (issue 6 §8; S24.7): a safety inspection finds a hazard or illegal use at an account; the customer's
+branch serves a written rectification notice and the diagram takes it from there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models import User
+from app.services import arrears, customers, forms, instances
+from app.services.errors import Invalid, NotFound
+from app.services.tx import writes
+
+PROCESS = "hazard_disconnection"
+
+
+@dataclass(frozen=True)
+class HazardCase:
+    instance_id: int
+    case_no: str
+
+
+@writes
+def open_case(payload: dict, user: User | None) -> HazardCase:
+    if not isinstance(payload, dict):
+        raise Invalid("隐患数据必须是 JSON 对象 (hazard data must be a JSON object)")
+    problems = forms.form_problems(forms.load_form(PROCESS, "start"), payload)
+    if problems:
+        raise Invalid("隐患登记信息有误，请按提示修改 (hazard data invalid)", errors=problems)
+    try:
+        customer = customers.by_account(payload["account_no"])
+    except NotFound:
+        message = f"户号 {payload['account_no']} 不存在"
+        raise Invalid(f"{message} (account_no)", errors=[{"field": "account_no", "message": message}]) from None
+    case_no = arrears.new_case_no("YH")
+    data = {**payload, "case_no": case_no, "account_no": customer.account_no, "customer_name": customer.name,
+            "address": customer.address, "branch": customer.branch.name}  # fmt: skip
+    instance = instances.start(PROCESS, data, user, business_key=case_no)
+    return HazardCase(instance.id, case_no)
