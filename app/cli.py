@@ -218,9 +218,10 @@ def serve(host, port, threads, with_scheduler) -> None:
     waitress.serve(app, host=host, port=port, threads=threads, ident="gasflow")
 
 
-from app import cli_customers  # noqa: E402  (issue 4 commands)
+from app import cli_arrears, cli_customers  # noqa: E402  (issue 4 and 6 commands)
 
 main.add_command(cli_customers.customers)
 main.add_command(cli_customers.demo)
 main.add_command(cli_customers.backup)
 main.add_command(cli_customers.restore)
+main.add_command(cli_arrears.arrears)

@@ -10,9 +10,19 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, HumanTask, ProcessInstance, Timer
-from app.services import arrears, audit, company_settings, customers, definitions, instances, sla, tasks, timers
-from app.services import unmatched_messages
-from app.services.errors import Invalid, NotFound
+from app.services import (
+    arrears,
+    audit,
+    company_settings,
+    customers,
+    definitions,
+    instances,
+    sla,
+    tasks,
+    timers,
+    unmatched_messages,
+)
+from app.services.errors import Forbidden, Invalid, NotFound
 from app.settings import PROJECT_ROOT
 from tests.processes.bpmn_paths import flow_graph, reachable_without, with_extra_flow
 
@@ -55,9 +65,9 @@ def _events(iid: int, kind: str) -> list[dict]:
 
 def _supply() -> str:
     return db.session.scalar(
-        select(customers.Customer.supply_status).where(customers.Customer.account_no == ACCOUNT).execution_options(
-            populate_existing=True
-        )
+        select(customers.Customer.supply_status)
+        .where(customers.Customer.account_no == ACCOUNT)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -128,7 +138,7 @@ def test_S24_6_notice_deadline_is_the_setting_counted_in_days_and_moved_off_days
     _do(second.instance_id, "Task_reminder", billing["lz_staff"], REMINDER)
     assert _case_value(second.instance_id, "Task_notice", "notice_deadline") == "2026-03-10T00:00:00+08:00"  # 3-07 is
     # a Saturday: 5 days end on a day off, so the period runs to the end of Monday 2026-03-09 (Civil Code art. 203)
-    with pytest.raises(Exception):
+    with pytest.raises(Invalid):
         company_settings.put("arrears_notice_days", 0, billing["admin"].user)
 
 
@@ -175,7 +185,7 @@ def test_S24_6_head_rejects_back_to_reminder_or_closes_with_a_reason(billing, at
     timers.sweep()
     signoff = _open(iid)["Task_signoff"]
     assert signoff.candidate_group == "部门负责人@利州区分公司"
-    with pytest.raises(Exception):  # the branch's fitter cannot sign
+    with pytest.raises(Forbidden):  # the branch's fitter cannot sign
         tasks.claim(signoff.id, billing["lz_staff"].user)
     _do(iid, "Task_signoff", billing["lz_head"], {**APPROVE, "signoff_decision": "reject_remind"})
     assert set(_open(iid)) == {"Task_reminder"}

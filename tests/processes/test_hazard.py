@@ -96,7 +96,12 @@ def test_S24_7_S24_8_not_rectified_head_signs_disconnect_then_restore_after_veri
     failed = {"verified_at": "2026-03-11T10:00:00+08:00", "verified_rectified": False, "verify_findings": "仍未整改"}
     _do(iid, "Task_verify", inspection["lz_staff"].user, failed)
     assert "Task_hazard_restore" not in _open(iid) and _supply() == "disconnected"  # no restore before verification
-    _do(iid, "Task_verify", inspection["lz_staff"].user, {**failed, "verified_rectified": True, "verify_findings": "合格"})
+    _do(
+        iid,
+        "Task_verify",
+        inspection["lz_staff"].user,
+        {**failed, "verified_rectified": True, "verify_findings": "合格"},
+    )
     _do(iid, "Task_hazard_restore", inspection["lz_staff"].user,
         {"restored_at": "2026-03-12T10:00:00+08:00", "meter_reading_restored": 88})  # fmt: skip
     assert _supply() == "normal"

@@ -4,4 +4,15 @@ from flask import Blueprint
 
 api = Blueprint("api", __name__)
 
-from app.web.api import calendar, complaints, customers, definitions, directory, instances, meta, reports, tasks  # noqa: E402,F401  (routes register on import)
+from app.web.api import (  # noqa: E402,F401  (routes register on import)
+    arrears,
+    calendar,
+    complaints,
+    customers,
+    definitions,
+    directory,
+    instances,
+    meta,
+    reports,
+    tasks,
+)

@@ -90,7 +90,63 @@ PATHS: dict[str, dict] = {
             ],
         )
     },
-    "/api/v1/messages": {"post": _op("Deliver a message to the instances it correlates with", body=_json("Message"))},
+    "/api/v1/messages": {
+        "post": _op(
+            "Deliver a message to the instances it correlates with; 404 names the keys when none waits, and the "
+            "message is kept in /api/v1/unmatched-messages (e.g. payment_received {amount, paid_at} by account_no)",
+            body=_json("Message"),
+        )
+    },
+    # issue 6: arrears and hazard disconnection (S19.3, S24.6, S24.7, S24.8)
+    "/api/v1/arrears": {
+        "post": _op(
+            "Open an arrears case from billing (forms/arrears_disconnection/start.json: account_no, amount_owed, "
+            "since): 201 new case; 200 the account's open case took the new figures (arrears_updated)",
+            body={"application/json": {"schema": {"type": "object", "description": "account_no, amount_owed, since"}}},
+            ok="201",
+        )
+    },
+    "/api/v1/arrears/{instance_id}/notice": {
+        "get": _op(
+            "The 缴费及停气通知书 of the case (S24.6) as JSON, or as PDF with format=pdf",
+            params=[_INSTANCE_ID, _query("format", {"type": "string", "enum": ["json", "pdf"]})],
+        )
+    },
+    "/api/v1/hazards": {
+        "post": _op(
+            "Open a hazard case (S24.7; forms/hazard_disconnection/start.json)",
+            body={"application/json": {"schema": {"type": "object", "description": "account_no, hazard, found_at"}}},
+            ok="201",
+        )
+    },
+    "/api/v1/unmatched-messages": {
+        "get": _op(
+            "Messages no case was waiting for (staff)",
+            params=[_query("all", {"type": "string", "enum": ["1", "0"]}), _query("account", {"type": "string"})],
+        )
+    },
+    "/api/v1/unmatched-messages/{message_id}/resolve": {
+        "post": _op(
+            "Redeliver to a case now waiting, or close with a note",
+            params=[_path("message_id", _INT)],
+            body={
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"note": {"type": "string"}, "redeliver": {"type": "boolean"}},
+                    }
+                }
+            },
+        )
+    },
+    "/api/v1/company-settings": {"get": _op("The company's own values (e.g. arrears_notice_days, S24.6)")},
+    "/api/v1/company-settings/{name}": {
+        "put": _op(
+            "Change one company setting (admin)",
+            params=[_path("name")],
+            body={"application/json": {"schema": {"type": "object", "properties": {"value": {"type": "integer"}}}}},
+        )
+    },
     "/api/v1/tasks": {
         "get": _op(
             "The inbox",

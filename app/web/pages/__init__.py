@@ -22,9 +22,11 @@ def register_pages(app: Flask) -> None:
         complaint_report,
         inbox,
         login,
+        notices,
         overview,
         start,
         task,
+        unmatched,
         vendor,
     )
 
