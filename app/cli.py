@@ -225,3 +225,7 @@ main.add_command(cli_customers.demo)
 main.add_command(cli_customers.backup)
 main.add_command(cli_customers.restore)
 main.add_command(cli_arrears.arrears)
+
+from app.cli_complaints import complaints  # noqa: E402  (issue 5: the monthly complaint report, C14.2)
+
+main.add_command(complaints)
