@@ -12,6 +12,7 @@ from app.engine.errors import (
     TaskNotReady,
 )
 from app.engine.runtime import ElementState, Engine, ReadyTask, StepResult, WaitingTimer, digest
+from app.engine.warm import cold
 
 __all__ = [
     "BpmnInvalid",
@@ -28,6 +29,7 @@ __all__ = [
     "TaskNotReady",
     "UserTaskInfo",
     "WaitingTimer",
+    "cold",
     "digest",
     "parse_definition",
     "process_key_of",

@@ -23,6 +23,7 @@ from app.engine import sandbox, shims
 from app.engine.definitions import Definition
 from app.engine.errors import DataTooLarge, EngineError, NotWaitingForMessage, ScriptError, TaskNotReady
 from app.engine.serializer import dump_state, load_state
+from app.engine.warm import WarmWorkflows
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Engine:
     def __init__(self, functions: dict[str, Callable], timeout_seconds: float = 2.0, max_data_bytes: int = 1_000_000):
         self.max_data_bytes = max_data_bytes
         self.script_engine = sandbox.script_engine(functions, timeout_seconds, max_data_bytes)
+        self.warm = WarmWorkflows()
 
     # -- operations ---------------------------------------------------------------------------------------------
     def start(self, definition: Definition, data: dict, seed: str, at: datetime) -> StepResult:
@@ -114,24 +116,24 @@ class Engine:
         with clock.pinned(at), shims.task_ids(seed, 0) as ids:
             workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=self.script_engine)
             workflow.task_tree.data.update(data)
-            return self._run(workflow, ids, before=_NOTHING_BEFORE, fired=[])
+            return self._run(definition, seed, workflow, ids, before=_NOTHING_BEFORE, fired=[])
 
     def complete_task(
         self, definition: Definition, state_json: str, seed: str, task_id: str, data: dict, at: datetime
     ) -> StepResult:
         sandbox.check_data_size(data, self.max_data_bytes)
         with clock.pinned(at):
-            workflow, id_seq = self._load(definition, state_json)
+            workflow, id_seq = self._take(definition, seed, state_json)
             task = self._ready_task(workflow, task_id)
             with shims.task_ids(seed, id_seq) as ids:
                 before = self._before(workflow)
                 task.data.update(data)
                 self._guard(task.run)
-                return self._run(workflow, ids, before=before, fired=[])
+                return self._run(definition, seed, workflow, ids, before=before, fired=[])
 
     def fire_timers(self, definition: Definition, state_json: str, seed: str, at: datetime) -> StepResult:
         with clock.pinned(at):
-            workflow, id_seq = self._load(definition, state_json)
+            workflow, id_seq = self._take(definition, seed, state_json)
             with shims.task_ids(seed, id_seq) as ids:
                 before = self._before(workflow)
                 waiting = {str(t.id): t.task_spec.name for t in self._timer_tasks(workflow)}
@@ -141,7 +143,7 @@ class Engine:
                     for tid, name in waiting.items()
                     if workflow.get_task_from_id(UUID(tid)).state != TaskState.WAITING
                 ]
-                return self._run(workflow, ids, before=before, fired=fired)
+                return self._run(definition, seed, workflow, ids, before=before, fired=fired)
 
     def reevaluate_timers(
         self, definition: Definition, state_json: str, seed: str, at: datetime, uses: str
@@ -150,7 +152,7 @@ class Engine:
         add_working_days once the holiday table holds a year it had to guess (rules.md, issue 3 §2). Each expression
         is evaluated at the instant its timer started waiting, as the first time; the timer fires in a later sweep."""
         with clock.pinned(at):
-            workflow, id_seq = self._load(definition, state_json)
+            workflow, id_seq = self._take(definition, seed, state_json)
             with shims.task_ids(seed, id_seq) as ids:
                 before = self._before(workflow)
                 for task in self._timer_tasks(workflow):
@@ -161,14 +163,14 @@ class Engine:
                     task.internal_data.pop("event_fired", None)
                     with clock.pinned(datetime.fromtimestamp(task.last_state_change, UTC)):
                         self._guard(lambda t=task: t.task_spec.event_definition.has_fired(t))
-                return self._run(workflow, ids, before=before, fired=[])
+                return self._run(definition, seed, workflow, ids, before=before, fired=[])
 
     def deliver_message(
         self, definition: Definition, state_json: str, seed: str, name: str, payload: dict, at: datetime
     ) -> StepResult:
         sandbox.check_data_size(payload, self.max_data_bytes)
         with clock.pinned(at):
-            workflow, id_seq = self._load(definition, state_json)
+            workflow, id_seq = self._take(definition, seed, state_json)
             with shims.task_ids(seed, id_seq) as ids:
                 before = self._before(workflow)
                 event = BpmnEvent(MessageEventDefinition(name), payload=payload)
@@ -178,7 +180,7 @@ class Engine:
                     raise NotWaitingForMessage(
                         f"此流程当前不在等待消息 {name} (not waiting for message {name})"
                     ) from None
-                return self._run(workflow, ids, before=before, fired=[])
+                return self._run(definition, seed, workflow, ids, before=before, fired=[])
 
     # -- read-only views ----------------------------------------------------------------------------------------
     def task_data(self, definition: Definition, state_json: str, task_id: str) -> dict:
@@ -204,6 +206,10 @@ class Engine:
         return [ElementState(t.task_spec.name, TaskState.get_name(t.state)) for t in tasks]
 
     # -- internals ----------------------------------------------------------------------------------------------
+    def _take(self, definition: Definition, seed: str, state_json: str):
+        """The workflow in that state: the object this process saved it from if still warm, else deserialised."""
+        return self.warm.take(definition.spec, seed, state_json) or self._load(definition, state_json)
+
     def _load(self, definition: Definition, state_json: str):
         try:
             return load_state(state_json, definition.spec, definition.subprocess_specs, self.script_engine)
@@ -255,9 +261,11 @@ class Engine:
         except RecursionError:
             raise ScriptError("脚本递归过深 (script recursion too deep)") from None
 
-    def _run(self, workflow: BpmnWorkflow, ids, before: _Before, fired: list[str]) -> StepResult:
+    def _run(self, definition: Definition, seed: str, workflow: BpmnWorkflow, ids, before: _Before,
+             fired: list[str]) -> StepResult:  # fmt: skip
         self._guard(workflow.do_engine_steps)
         state_json = dump_state(workflow, ids.count)
+        self.warm.keep(definition.spec, seed, state_json, workflow, ids.count)
         ready = [
             ReadyTask(
                 id=str(t.id),

@@ -55,7 +55,12 @@ def _step(eng: engine.Engine, definition, state: str | None, seed: str, ev, payl
 
 
 def replay(instance_id: int) -> ReplayReport:
-    """Rebuild the instance from an empty start against its pinned version, step by step."""
+    """Rebuild the instance from an empty start against its pinned version, step by step, from stored data only."""
+    with engine.cold():
+        return _replay(instance_id)
+
+
+def _replay(instance_id: int) -> ReplayReport:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
