@@ -45,6 +45,8 @@ class Definition:
     properties: dict[str, str]
     user_tasks: dict[str, UserTaskInfo]
     element_names: dict[str, str] = field(default_factory=dict)
+    # Extension properties of every element that has some (e.g. a boundary timer's ``escalation`` rule id).
+    element_properties: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _properties(node) -> dict[str, str]:
@@ -121,6 +123,7 @@ def parse_definition(content: bytes, filename: str) -> Definition:
             line=node.sourceline,
         )
     names = {n.get("id"): n.get("name") or n.get("id") for n in process.iter() if n.get("id")}
+    element_properties = {n.get("id"): props for n in process.iter() if n.get("id") and (props := _properties(n))}
     return Definition(
         key=key,
         name=process.get("name") or key,
@@ -129,6 +132,7 @@ def parse_definition(content: bytes, filename: str) -> Definition:
         properties=_properties(process),
         user_tasks=user_tasks,
         element_names=names,
+        element_properties=element_properties,
     )
 
 

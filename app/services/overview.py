@@ -15,7 +15,6 @@ from app.models import Event, HumanTask, ProcessInstance, User
 from app.services.access import OVERSEERS
 from app.services.errors import Forbidden
 from app.services.groups import HEAD_LANE
-from app.services.runtime import runtime
 
 _READY = literal_column("'ready'")
 ESCALATION_LIMIT = 50
@@ -95,7 +94,8 @@ class Escalation:
 
 
 def escalations_today(now: datetime) -> list[Escalation]:
-    """Tasks that went past their due time today, and timers that fired today (boundary escalations)."""
+    """Tasks that went past their due time today, and today's recorded escalations ("escalated" events: escalation
+    timers such as C15.2, and C8 internal-to-external complaints)."""
     start = _local_start(clock.to_local(now))
     found = [
         Escalation(t.due_at, t.instance_id, t.business_key, f"{t.name}（{t.candidate_group or ''}）超期")
@@ -106,17 +106,18 @@ def escalations_today(now: datetime) -> list[Escalation]:
             .limit(ESCALATION_LIMIT)
         )
     ]
-    fired = db.session.execute(
-        select(
-            Event.at, Event.instance_id, Event.payload_json, ProcessInstance.business_key, ProcessInstance.definition_id
-        )
+    escalated = db.session.execute(
+        select(Event.at, Event.instance_id, Event.payload_json, ProcessInstance.business_key)
         .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
-        .where(Event.kind == "timer_fired", Event.at >= start)
+        .where(Event.kind == "escalated", Event.at >= start)
         .order_by(Event.at.desc())
         .limit(ESCALATION_LIMIT)
     )
-    for at, instance_id, payload_json, business_key, definition_id in fired:
-        names = runtime().definition(definition_id).element_names
-        what = "、".join(names.get(t, t) for t in json.loads(payload_json).get("timers", [])) or "定时事件"
-        found.append(Escalation(at, instance_id, business_key, what))
+    for at, instance_id, payload_json, business_key in escalated:
+        payload = json.loads(payload_json)
+        what = payload.get("name") or (
+            "升级为外部投诉（C8）" if payload.get("kind") == "internal_to_external" else "升级"
+        )
+        rule = payload.get("rule")
+        found.append(Escalation(at, instance_id, business_key, f"{what}（{rule}）" if rule else what))
     return sorted(found, key=lambda e: e.at, reverse=True)[:ESCALATION_LIMIT]

@@ -82,7 +82,25 @@ def fire_next(skip: set[int]) -> tuple[int | None, int]:
         )
     except Invalid as err:
         raise TimerFailed(instance.id, err.detail) from None
+    _record_escalations(instance.id, result.fired_timers)
     return instance.id, len(result.fired_timers)
+
+
+def _record_escalations(instance_id: int, fired: list[str]) -> None:
+    """A fired timer whose element names an ``escalation`` rule (e.g. C15.2) is an escalation: say so in the history,
+    where reports and the overview count them."""
+    definition = runtime().definition(db.session.get(ProcessInstance, instance_id).definition_id)
+    events = [
+        NewEvent(
+            "escalated",
+            clock.now(),
+            SCHEDULER,
+            payload={"timer": name, "name": definition.element_names.get(name, name), "rule": props["escalation"]},
+        )
+        for name in fired
+        if (props := definition.element_properties.get(name, {})).get("escalation")
+    ]
+    history.append(instance_id, events)
 
 
 def sweep(max_steps: int = 10_000) -> int:

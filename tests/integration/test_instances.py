@@ -128,6 +128,10 @@ def test_boundary_timer_fires_once_through_the_sweep(app, sample, people, at):
     assert len(fired) == 1
     payload = json.loads(fired[0].payload_json)
     assert payload["timers"] == ["Timer_visit_late"] and payload["late_seconds"] > 1700
+    [escalated] = db.session.scalars(
+        select(Event).where(Event.instance_id == instance.id, Event.kind == "escalated")
+    ).all()
+    assert json.loads(escalated.payload_json) == {"timer": "Timer_visit_late", "name": "2小时未处理", "rule": "S22.4"}
     assert db.session.scalars(select(Timer)).all() == []
 
 

@@ -260,6 +260,7 @@ def test_C14_1_C15_2_reminder_the_day_before_and_escalation_on_breach_once(compl
     assert "Task_answer" in open_now  # the answer is still owed
     fired = [t for e in _events(iid, "timer_fired") for t in e["timers"]]
     assert fired.count("Timer_breach") == 1 and fired.count("Timer_reminder") == 1
+    assert [e["rule"] for e in _events(iid, "escalated")] == ["C15.2"]  # the reminder is not an escalation
 
 
 def test_C15_1_late_handling_record_is_escalated(complaint, at):
