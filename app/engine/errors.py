@@ -55,3 +55,7 @@ class TaskNotReady(EngineError):
 
 class NotWaitingForMessage(EngineError):
     pass
+
+
+class MigrationRefused(EngineError):
+    """The instance cannot move to that version (an element it used is gone)."""

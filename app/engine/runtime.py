@@ -14,6 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -21,7 +22,15 @@ from SpiffWorkflow.util.task import TaskState
 from app import clock
 from app.engine import sandbox, shims
 from app.engine.definitions import Definition
-from app.engine.errors import DataTooLarge, EngineError, NotWaitingForMessage, ScriptError, TaskNotReady
+from app.engine.errors import (
+    DataTooLarge,
+    EngineError,
+    MigrationRefused,
+    NotWaitingForMessage,
+    ScriptError,
+    TaskNotReady,
+)
+from app.engine.serializer import SERIALIZER_REGISTRY as _SERIALIZER_REGISTRY
 from app.engine.serializer import dump_state, load_state
 from app.engine.warm import WarmWorkflows
 
@@ -181,6 +190,34 @@ class Engine:
                         f"此流程当前不在等待消息 {name} (not waiting for message {name})"
                     ) from None
                 return self._run(definition, seed, workflow, ids, before=before, fired=[])
+
+    def migrate(self, old: Definition, new: Definition, state_json: str, seed: str, at: datetime) -> StepResult:
+        """Move a running instance onto another version of its process (design.md, migration facts).
+
+        Refused when any task of the instance — done or open — has no counterpart in the new version: the stored
+        state would name an element the new spec lacks and could not be loaded again. Waiting timers keep their due
+        times (only READY tasks are reset and predicted again)."""
+        with clock.pinned(at):
+            workflow, id_seq = self._load(old, state_json)
+            top, subs = diff_workflow(_SERIALIZER_REGISTRY, workflow, new.spec, new.subprocess_specs)
+            removed = {t.task_spec.name for t in top.removed}
+            for sub in subs.values():
+                if sub is None:
+                    raise MigrationRefused("新版本缺少实例正在使用的子流程，不能迁移 (a subprocess in use is missing)")
+                removed |= {t.task_spec.name for t in sub.removed}
+            if removed:
+                names = "、".join(sorted(old.element_names.get(r, r) for r in removed))
+                raise MigrationRefused(
+                    f"新版本删除了本实例已经过或正在进行的环节：{names}，不能迁移 (removed: {sorted(removed)})"
+                )
+            with shims.task_ids(seed, id_seq) as ids:
+                before = self._before(workflow)
+                migrate_workflow(top, workflow, new.spec, reset_mask=TaskState.READY)
+                for sub_id, sub_diff in subs.items():
+                    sub = workflow.subprocesses[sub_id]
+                    migrate_workflow(sub_diff, sub, new.subprocess_specs[sub.spec.name], reset_mask=TaskState.READY)
+                workflow.subprocess_specs = new.subprocess_specs
+                return self._run(new, seed, workflow, ids, before=before, fired=[])
 
     # -- read-only views ----------------------------------------------------------------------------------------
     def task_data(self, definition: Definition, state_json: str, task_id: str) -> dict:

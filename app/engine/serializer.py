@@ -33,6 +33,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = SpeclessWorkflowConverter
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+SERIALIZER_REGISTRY = _serializer.registry  # spec comparison (migration) converts specs with it
 
 
 def dump_state(workflow: BpmnWorkflow, id_seq: int) -> str:

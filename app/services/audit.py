@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import engine
 from app.extensions import db
 from app.models import ProcessInstance
-from app.services import history, script_functions
+from app.services import definitions, history, script_functions
 from app.services.errors import NotFound
 from app.services.history import ChainReport
 from app.services.runtime import runtime
@@ -51,6 +51,8 @@ def _step(eng: engine.Engine, definition, state: str | None, seed: str, ev, payl
         return eng.fire_timers(definition, state, seed, ev.at)
     if ev.kind == "timers_recomputed":
         return eng.reevaluate_timers(definition, state, seed, ev.at, payload["uses"])
+    if ev.kind == "migrated":
+        return eng.migrate(definition, runtime().definition(payload["definition_id"]), state, seed, ev.at)
     return eng.deliver_message(definition, state, seed, payload["name"], payload["payload"], ev.at)
 
 
@@ -60,17 +62,27 @@ def replay(instance_id: int) -> ReplayReport:
         return _replay(instance_id)
 
 
+def _definition_before(ev, current):
+    """The version an event ran on: the one the instance started on, then whatever each migration moved it to."""
+    if ev.kind != "started":
+        if current is None:
+            raise engine.EngineError("history does not begin with a started event")
+        return current
+    payload = json.loads(ev.payload_json)
+    return runtime().definition(definitions.version(payload["process"], payload["version"]).id)
+
+
 def _replay(instance_id: int) -> ReplayReport:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
-    definition = runtime().definition(instance.definition_id)
     eng = runtime().engine
-    state, replayed = None, 0
+    definition, state, replayed = None, None, 0
     for ev in history.events_of(instance_id):
         if ev.kind not in history.STATE_EVENTS:
             continue
         try:
+            definition = _definition_before(ev, definition)
             result = _apply(eng, definition, state, str(instance.id), ev)
         except engine.EngineError as err:
             return ReplayReport(instance_id, False, replayed, ev.seq, f"event {ev.seq} ({ev.kind}) failed: {err}")
@@ -78,6 +90,8 @@ def _replay(instance_id: int) -> ReplayReport:
         if result.digest != ev.state_digest:
             return ReplayReport(instance_id, False, replayed, ev.seq, f"state after event {ev.seq} ({ev.kind}) differs")
         state = result.state_json
+        if ev.kind == "migrated":
+            definition = runtime().definition(json.loads(ev.payload_json)["definition_id"])
     if state is None or engine.digest(state) != engine.digest(instance.state_json):
         return ReplayReport(instance_id, False, replayed, None, "the stored state differs from the replayed one")
     return ReplayReport(instance_id, True, replayed)

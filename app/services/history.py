@@ -21,7 +21,7 @@ from app.models import Event, ProcessInstance
 GENESIS = "0" * 64
 
 # Events that change the engine state; replay re-applies exactly these, in order.
-STATE_EVENTS = {"started", "task_completed", "timer_fired", "message_received", "timers_recomputed"}
+STATE_EVENTS = {"started", "task_completed", "timer_fired", "message_received", "timers_recomputed", "migrated"}
 
 
 @dataclass

@@ -43,7 +43,7 @@ def run_engine(operation):
     """Engine failures become 4xx with the element and message; the stored state is left as it was."""
     try:
         return operation()
-    except engine.TaskNotReady as err:
+    except (engine.TaskNotReady, engine.MigrationRefused) as err:
         raise Conflict(err.message) from None
     except engine.NotWaitingForMessage as err:
         raise NotWaiting(err.message) from None
@@ -344,3 +344,28 @@ def definition_row(instance: ProcessInstance) -> ProcessDefinition:
 def case_data(instance: ProcessInstance) -> dict:
     """The data of the case as the last step left it (what the case page shows)."""
     return runtime().engine.case_data(runtime().definition(instance.definition_id), instance.state_json)
+
+
+@writes
+def migrate(instance_id: int, to_version: int, user: User) -> ProcessInstance:
+    """Move a running instance to another deployed version of its process (process owners). The step is recorded as
+    a "migrated" event, so replay switches versions at the same point."""
+    access.require_role(user, "process_owner", "admin")
+    instance = _lock_read(instance_id)
+    if instance.status != "running":
+        raise Conflict("只有运行中的流程实例可以迁移 (only running instances can be migrated)")
+    current = db.session.get(ProcessDefinition, instance.definition_id)
+    target = definitions.version(instance.process_key, to_version)
+    if target.id == current.id:
+        raise Conflict(f"实例已在第 {to_version} 版 (already on that version)")
+    old, new = runtime().definition(current.id), runtime().definition(target.id)
+    result = apply_step(
+        instance,
+        lambda _d, state, seed, now: runtime().engine.migrate(old, new, state, seed, now),
+        "migrated",
+        user,
+        {"from_version": current.version, "to_version": target.version, "definition_id": target.id},
+    )
+    db.session.execute(update(_INSTANCES).where(_INSTANCES.c.id == instance.id).values(definition_id=target.id))
+    projections.refresh_open_tasks(instance, result)
+    return get(instance.id)

@@ -108,6 +108,21 @@ def _task_row(instance: ProcessInstance, task: engine.ReadyTask, now: datetime) 
     }
 
 
+def refresh_open_tasks(instance, result: engine.StepResult) -> None:
+    """After a migration the open tasks keep their ids but may have a new name, lane or form: show the new ones."""
+    for task in result.ready_tasks:
+        db.session.execute(
+            update(TASKS)
+            .where(TASKS.c.id == task.id, TASKS.c.state == "ready")
+            .values(
+                name=task.name,
+                lane=task.lane,
+                candidate_group=groups.candidate_group(task.lane, task.data),
+                form_key=task.properties.get("formKey"),
+            )
+        )
+
+
 def _assignee(task: engine.ReadyTask) -> int | None:
     """``assigneeField``: the task goes straight to the user named in that data field (e.g. the investigator)."""
     path = task.properties.get("assigneeField")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -231,3 +232,43 @@ def test_restart_between_every_step_ends_in_the_same_state(settings, sample, peo
             db.engine.dispose()
     assert straight == restarted
     assert straight[0] == "completed" and straight[4] is True
+
+
+def test_migrating_to_a_new_version_is_recorded_and_replays(app, sample, people):
+    owner, agent = people["owner"].user, people["kf_agent"].user
+    instance = instances.start("platform_sample", {}, agent, business_key="MIG-1")
+    instances.complete_task(_open(instance.id)[0].id, {"needs_visit": True}, agent)
+    v2, _ = definitions.deploy(SAMPLE_BPMN.read_bytes().replace("上门处理".encode(), "上门检修".encode()), "v2.bpmn")
+    with pytest.raises(Forbidden):
+        instances.migrate(instance.id, v2.version, agent)
+    migrated = instances.migrate(instance.id, v2.version, owner)
+    assert migrated.definition_id == v2.id
+    [visit] = _open(instance.id)
+    assert visit.name == "上门检修"  # the open task is predicted again on the new version
+    assert len(db.session.scalars(select(Timer).where(Timer.instance_id == instance.id)).all()) == 1
+    kinds = [
+        e.kind for e in db.session.scalars(select(Event).where(Event.instance_id == instance.id).order_by(Event.seq))
+    ]
+    assert "migrated" in kinds
+    assert audit.replay(instance.id).ok and audit.verify(instance.id)[0].ok
+
+
+def test_migration_is_refused_when_an_element_the_instance_used_is_gone(app, sample, people):
+    owner, agent = people["owner"].user, people["kf_agent"].user
+    instance = instances.start("platform_sample", {}, agent)
+    instances.complete_task(_open(instance.id)[0].id, {"needs_visit": False}, agent)
+    # Version 2 drops 登记 altogether: the start event leads straight to the gateway.
+    xml = SAMPLE_BPMN.read_text(encoding="utf-8")
+    xml = re.sub(r'<bpmn:userTask id="Task_register".*?</bpmn:userTask>', "", xml, flags=re.S)
+    xml = re.sub(r'<bpmn:sequenceFlow id="Flow_2"[^>]*/>', "", xml)
+    xml = xml.replace("<bpmn:flowNodeRef>Task_register</bpmn:flowNodeRef>", "")
+    xml = xml.replace('targetRef="Task_register"', 'targetRef="Gateway_visit"').replace(
+        "<bpmn:incoming>Flow_2</bpmn:incoming>", "<bpmn:incoming>Flow_1</bpmn:incoming>"
+    )
+    xml = re.sub(
+        r'<bpmndi:BPMN(Shape|Edge) id="(Task_register|Flow_2)_di".*?</bpmndi:BPMN(Shape|Edge)>', "", xml, flags=re.S
+    )
+    v2, _ = definitions.deploy(xml.encode("utf-8"), "v2.bpmn")
+    with pytest.raises(Conflict, match="登记"):
+        instances.migrate(instance.id, v2.version, owner)
+    assert db.session.get(ProcessInstance, instance.id).definition_id == sample.id

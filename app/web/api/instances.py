@@ -72,6 +72,16 @@ def replay_instance(user, instance_id: int):
     return jsonify(audit.replay(instance_id).as_dict())
 
 
+@api.post("/instances/<int:instance_id>/migrate")
+@login_required
+def migrate_instance(user, instance_id: int):
+    version = json_body().get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise Invalid("version 必须是整数版本号 (version must be an integer)")
+    instance = instances.migrate(instance_id, version, user)
+    return jsonify(_instance_view(instance))
+
+
 @api.post("/messages")
 @login_required
 def deliver_message(user):

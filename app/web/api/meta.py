@@ -90,6 +90,21 @@ PATHS: dict[str, dict] = {
             ],
         )
     },
+    "/api/v1/instances/{instance_id}/migrate": {
+        "post": _op(
+            "Move a running instance to another deployed version (process owners); 409 if an element it used is gone",
+            params=[_INSTANCE_ID],
+            body={
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["version"],
+                        "properties": {"version": {"type": "integer"}},
+                    }
+                }
+            },
+        )
+    },
     "/api/v1/messages": {
         "post": _op(
             "Deliver a message to the instances it correlates with; 404 names the keys when none waits, and the "
