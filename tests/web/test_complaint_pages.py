@@ -97,7 +97,7 @@ def test_C8_fast_intake_warns_of_a_repeat_before_submit_and_merges_only_when_con
     case_no = instances.get(instance_id).business_key
     query = "complainant.phone=13800001234&matter=抄表服务&channel=hotline"
     warning = agent.get(f"/complaints/intake/earlier?{query}").get_data(as_text=True)
-    assert "重复投诉提示" in warning and case_no in warning
+    assert "重复投诉提示" in warning and case_no in warning and "2026-03-02 09:10 受理" in warning  # Beijing time
     assert (
         "重复投诉提示" not in agent.get("/complaints/intake/earlier?complainant.phone=13800001234&matter=燃气费").text
     )

@@ -59,14 +59,20 @@ def payload_of(form: MultiDict) -> dict:
     return {k: v for k, v in data.items() if v not in ("", None)}
 
 
+def _earlier(case: dict) -> dict:
+    return {"case_no": case.get("case_no"), "received_at": datetime.fromisoformat(case["received_at"])}
+
+
 def _warnings(data: dict) -> dict:
     """C8/12345 merging: what submitting would do with the earlier cases on the same matter."""
     if not data.get("matter") or not ((data.get("complainant") or {}).get("phone") or data.get("account_no")):
         return {"open": [], "closed": []}
-    open_cases = [case for _, case in complaints.earlier_cases(data, running=True)]
-    external = data.get("channel") in complaints.EXTERNAL_CHANNELS
-    closed = [case for _, case in complaints.earlier_cases(data, running=False)] if external and not open_cases else []
-    return {"open": open_cases, "closed": [c for c in closed if c.get("channel") in complaints.INTERNAL_CHANNELS]}
+    open_cases = [_earlier(case) for _, case in complaints.earlier_cases(data, running=True)]
+    closed = []
+    if data.get("channel") in complaints.EXTERNAL_CHANNELS and not open_cases:
+        found = complaints.earlier_cases(data, running=False)
+        closed = [_earlier(c) for _, c in found if c.get("channel") in complaints.INTERNAL_CHANNELS]
+    return {"open": open_cases, "closed": closed}
 
 
 def _last_case(user):
