@@ -73,11 +73,12 @@ def _interpret(query: CustomerQuery) -> dict[str, str]:
     terms = {k: v.strip() for k in ("account", "name", "phone", "address") if (v := getattr(query, k)) and v.strip()}
     text = (query.q or "").strip()
     if text:
-        compact = re.sub(r"[\s\-]", "", text)
-        if compact.isdigit():
-            terms.setdefault("phone", compact)
-        elif _ACCOUNT_LIKE.fullmatch(compact):
-            terms.setdefault("account", compact)
+        unspaced = re.sub(r"\s", "", text)
+        digits = unspaced.replace("-", "")  # 0839-3261234 is a phone number
+        if digits.isdigit():
+            terms.setdefault("phone", digits)
+        elif _ACCOUNT_LIKE.fullmatch(unspaced):  # account numbers may contain hyphens (LZ-0001)
+            terms.setdefault("account", unspaced)
         else:
             terms.setdefault("name", text)
     return terms

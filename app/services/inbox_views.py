@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, literal_column, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from app import clock
 from app.extensions import db
@@ -21,7 +21,7 @@ from app.services.groups import groups_of
 
 # "即将到期": open tasks due within this window that are not overdue yet.
 DUE_SOON = timedelta(hours=24)
-_READY = literal_column("'ready'")
+_READY = tasks.READY
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,9 @@ class InboxPage:
 
 
 def _base(user: User, view: View, now: datetime) -> Select:
-    groups = sorted(groups_of(user))
+    stmt = tasks.scoped(user, view.scope)
     if view.scope == "done":
-        return select(HumanTask).where(HumanTask.completed_by_id == user.id)
-    stmt = select(HumanTask).where(HumanTask.state == _READY)
-    if view.scope == "mine":
-        stmt = stmt.where(HumanTask.assignee_id == user.id)
-    elif view.scope == "group":
-        stmt = stmt.where(HumanTask.assignee_id.is_(None), HumanTask.candidate_group.in_(groups))
-    else:
-        stmt = stmt.where(or_(HumanTask.assignee_id == user.id, HumanTask.candidate_group.in_(groups)))
+        return stmt
     if view.soon:
         stmt = stmt.where(HumanTask.due_at >= now, HumanTask.due_at < now + DUE_SOON)
     if view.overdue:

@@ -7,16 +7,17 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, func, select
 
 from app import clock
 from app.extensions import db
 from app.models import Event, HumanTask, ProcessInstance, User
+from app.services import tasks
 from app.services.access import OVERSEERS
 from app.services.errors import Forbidden
 from app.services.groups import HEAD_LANE
 
-_READY = literal_column("'ready'")
+_READY = tasks.READY
 ESCALATION_LIMIT = 50
 
 

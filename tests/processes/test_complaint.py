@@ -195,6 +195,11 @@ def test_C13_2_5_complainee_can_never_investigate(complaint, client):
     assign = _open(iid)["Task_assign"]
     with pytest.raises(Forbidden):  # the complainee is in the responsible unit but excluded from the case's tasks
         tasks.claim(assign.id, complaint["lz_staff2"].user)
+    group = client.get("/api/v1/tasks?scope=group", headers=complaint["lz_staff2"].headers).json["tasks"]
+    assert assign.id not in [t["id"] for t in group]  # not offered in their group inbox
+    assert assign.id in [
+        t["id"] for t in client.get("/api/v1/tasks?scope=group", headers=complaint["lz_staff"].headers).json["tasks"]
+    ]
     response = client.post(f"/api/v1/tasks/{assign.id}/claim", headers=complaint["lz_staff2"].headers)
     assert response.status_code == 403 and "被投诉人" in response.json["detail"]
     response = client.post(

@@ -143,8 +143,12 @@ def test_C13_2_5_complainee_cannot_claim_or_complete_the_investigation_by_page(a
     assert refused.status_code == 303
     shown = complainee.get("/inbox?view=group").get_data(as_text=True)
     assert "您是本案被投诉人，不能认领或办理此任务。" in shown and "(you may not" not in shown
+    assert f"/tasks/{assign.id}" not in shown  # the group view does not offer them the task at all
+    page = complainee.get(f"/tasks/{assign.id}")
+    assert page.status_code == 403 and "被投诉人" in page.get_data(as_text=True)
     complete = complainee.post(f"/tasks/{assign.id}", {"action": "complete", "investigators": "lz_staff"})
-    assert complete.status_code == 303 and tasks.get(assign.id).state == "ready"
+    assert complete.status_code == 403 and "被投诉人" in complete.get_data(as_text=True)
+    assert tasks.get(assign.id).state == "ready"
     assert tasks.get(assign.id).assignee_id is None
     head = hotline["lz_head"].user
     tasks.claim(assign.id, head)
@@ -154,7 +158,7 @@ def test_C13_2_5_complainee_cannot_claim_or_complete_the_investigation_by_page(a
     complainee.post(f"/tasks/{investigate.id}/claim", {"next": "/inbox"})
     assert "您是本案被投诉人，不能认领或办理此任务。" in complainee.get("/inbox").get_data(as_text=True)
     findings = {"action": "complete", "facts": "不属实", "findings": "无", "investigator_signature": "周师傅"}
-    assert complainee.post(f"/tasks/{investigate.id}", findings).status_code == 303
+    assert complainee.post(f"/tasks/{investigate.id}", findings).status_code == 403
     assert tasks.get(investigate.id).state == "ready"  # the investigation is still lz_staff's to do
     assert _events(instance_id, "task_completed")[-1]["spec_name"] == "Task_assign"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from app import clock
-from app.services import attachments, drafts, forms, inbox_views, instances, tasks
+from app.services import access, attachments, drafts, forms, inbox_views, instances, tasks
 from app.services.errors import Conflict, Forbidden, Invalid, ServiceError
 from app.web.pages import pages
 from app.web.pages.case import case_context
@@ -26,6 +26,8 @@ def _visible_task(task_id: str, user):
     task = tasks.get(task_id)
     if not tasks.may_see(task, user):
         raise Forbidden("您不能查看此任务 (not your task)")
+    if task.state == "ready":
+        access.check_not_excluded(task, user)  # C13.2.5: the person complained about gets a 403 page
     return task
 
 
