@@ -131,28 +131,24 @@ class Engine:
         self, definition: Definition, state_json: str, seed: str, task_id: str, data: dict, at: datetime
     ) -> StepResult:
         sandbox.check_data_size(data, self.max_data_bytes)
-        with clock.pinned(at):
-            workflow, id_seq = self._take(definition, seed, state_json)
+
+        def complete(workflow: BpmnWorkflow) -> list[str]:
             task = self._ready_task(workflow, task_id)
-            with shims.task_ids(seed, id_seq) as ids:
-                before = self._before(workflow)
-                task.data.update(data)
-                self._guard(task.run)
-                return self._run(definition, seed, workflow, ids, before=before, fired=[])
+            task.data.update(data)
+            self._guard(task.run)
+            return []
+
+        return self._step(definition, state_json, seed, at, complete)
 
     def fire_timers(self, definition: Definition, state_json: str, seed: str, at: datetime) -> StepResult:
-        with clock.pinned(at):
-            workflow, id_seq = self._take(definition, seed, state_json)
-            with shims.task_ids(seed, id_seq) as ids:
-                before = self._before(workflow)
-                waiting = {str(t.id): t.task_spec.name for t in self._timer_tasks(workflow)}
-                self._guard(workflow.refresh_timers)
-                fired = [
-                    name
-                    for tid, name in waiting.items()
-                    if workflow.get_task_from_id(UUID(tid)).state != TaskState.WAITING
-                ]
-                return self._run(definition, seed, workflow, ids, before=before, fired=fired)
+        def fire(workflow: BpmnWorkflow) -> list[str]:
+            waiting = {str(t.id): t.task_spec.name for t in self._timer_tasks(workflow)}
+            self._guard(workflow.refresh_timers)
+            return [
+                name for tid, name in waiting.items() if workflow.get_task_from_id(UUID(tid)).state != TaskState.WAITING
+            ]
+
+        return self._step(definition, state_json, seed, at, fire)
 
     def reevaluate_timers(
         self, definition: Definition, state_json: str, seed: str, at: datetime, uses: str
@@ -160,36 +156,46 @@ class Engine:
         """Evaluate again the expressions of waiting (non-cycle) timers whose text calls ``uses`` — e.g.
         add_working_days once the holiday table holds a year it had to guess (rules.md, issue 3 §2). Each expression
         is evaluated at the instant its timer started waiting, as the first time; the timer fires in a later sweep."""
-        with clock.pinned(at):
-            workflow, id_seq = self._take(definition, seed, state_json)
-            with shims.task_ids(seed, id_seq) as ids:
-                before = self._before(workflow)
-                for task in self._timer_tasks(workflow):
-                    event = task.task_spec.event_definition
-                    if isinstance(event, CycleTimerEventDefinition) or uses not in str(event.expression or ""):
-                        continue
-                    task.internal_data.pop("event_value", None)
-                    task.internal_data.pop("event_fired", None)
-                    with clock.pinned(datetime.fromtimestamp(task.last_state_change, UTC)):
-                        self._guard(lambda t=task: t.task_spec.event_definition.has_fired(t))
-                return self._run(definition, seed, workflow, ids, before=before, fired=[])
+
+        def reevaluate(workflow: BpmnWorkflow) -> list[str]:
+            for task in self._timer_tasks(workflow):
+                event = task.task_spec.event_definition
+                if isinstance(event, CycleTimerEventDefinition) or uses not in str(event.expression or ""):
+                    continue
+                task.internal_data.pop("event_value", None)
+                task.internal_data.pop("event_fired", None)
+                with clock.pinned(datetime.fromtimestamp(task.last_state_change, UTC)):
+                    self._guard(lambda t=task: t.task_spec.event_definition.has_fired(t))
+            return []
+
+        return self._step(definition, state_json, seed, at, reevaluate)
 
     def deliver_message(
         self, definition: Definition, state_json: str, seed: str, name: str, payload: dict, at: datetime
     ) -> StepResult:
         sandbox.check_data_size(payload, self.max_data_bytes)
+
+        def deliver(workflow: BpmnWorkflow) -> list[str]:
+            try:
+                workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
+            except WorkflowException:
+                raise NotWaitingForMessage(f"此流程当前不在等待消息 {name} (not waiting for message {name})") from None
+            return []
+
+        return self._step(definition, state_json, seed, at, deliver)
+
+    def _step(
+        self, definition: Definition, state_json: str, seed: str, at: datetime,
+        action: Callable[[BpmnWorkflow], list[str]],
+    ) -> StepResult:  # fmt: skip
+        """Load the state, do ``action`` (it returns the timers it fired) and the engine steps after it, at one pinned
+        instant with seeded task ids."""
         with clock.pinned(at):
             workflow, id_seq = self._take(definition, seed, state_json)
             with shims.task_ids(seed, id_seq) as ids:
                 before = self._before(workflow)
-                event = BpmnEvent(MessageEventDefinition(name), payload=payload)
-                try:
-                    workflow.send_event(event)
-                except WorkflowException:
-                    raise NotWaitingForMessage(
-                        f"此流程当前不在等待消息 {name} (not waiting for message {name})"
-                    ) from None
-                return self._run(definition, seed, workflow, ids, before=before, fired=[])
+                fired = action(workflow)
+                return self._run(definition, seed, workflow, ids, before=before, fired=fired)
 
     def migrate(self, old: Definition, new: Definition, state_json: str, seed: str, at: datetime) -> StepResult:
         """Move a running instance onto another version of its process (design.md, migration facts).

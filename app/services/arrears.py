@@ -76,11 +76,7 @@ def _customer(account_no: str) -> Customer:
 
 @writes
 def open_or_update(payload: dict, user: User | None) -> ArrearsResult:
-    if not isinstance(payload, dict):
-        raise Invalid("欠费数据必须是 JSON 对象 (arrears data must be a JSON object)")
-    problems = forms.form_problems(forms.load_form(PROCESS, "start"), payload)
-    if problems:
-        raise Invalid("欠费数据有误，请按提示修改 (arrears data invalid)", errors=problems)
+    forms.require_valid(PROCESS, "start", payload, "欠费数据")
     customer = _customer(payload["account_no"])
     figures = {"amount_owed": payload["amount_owed"], "since": payload["since"]}
     if payload.get("billing_ref"):

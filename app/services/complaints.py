@@ -97,11 +97,7 @@ def earlier_cases(data: dict, running: bool | None) -> list[tuple[ProcessInstanc
 
 @writes
 def intake(payload: dict, user: User) -> Intake:
-    if not isinstance(payload, dict):
-        raise Invalid("投诉数据必须是 JSON 对象 (the complaint must be a JSON object)")
-    problems = forms.form_problems(forms.load_form(PROCESS, "intake"), payload)
-    if problems:
-        raise Invalid("投诉登记信息有误，请按提示修改 (complaint data invalid)", errors=problems)
+    forms.require_valid(PROCESS, "intake", payload, "投诉登记信息")
     data = dict(payload)
     received = _received_at(data["received_at"])
     _check_about(data["about"])

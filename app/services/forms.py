@@ -89,3 +89,13 @@ def validate(process_key: str, form_key: str | None, data: dict) -> dict:
     if problems:
         raise Invalid("表单有误，请按提示修改 (form data invalid)", errors=problems)
     return data
+
+
+def require_valid(process_key: str, form_key: str, data: object, what: str) -> dict:
+    """Start data checked against its form: ``what`` names it for the person reading the error (e.g. 投诉登记信息)."""
+    if not isinstance(data, dict):
+        raise Invalid(f"{what}必须是 JSON 对象 (the data must be a JSON object)")
+    problems = form_problems(load_form(process_key, form_key), data)
+    if problems:
+        raise Invalid(f"{what}有误，请按提示修改 (form data invalid)", errors=problems)
+    return data

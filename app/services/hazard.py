@@ -21,11 +21,7 @@ class HazardCase:
 
 @writes
 def open_case(payload: dict, user: User | None) -> HazardCase:
-    if not isinstance(payload, dict):
-        raise Invalid("隐患数据必须是 JSON 对象 (hazard data must be a JSON object)")
-    problems = forms.form_problems(forms.load_form(PROCESS, "start"), payload)
-    if problems:
-        raise Invalid("隐患登记信息有误，请按提示修改 (hazard data invalid)", errors=problems)
+    forms.require_valid(PROCESS, "start", payload, "隐患登记信息")
     try:
         customer = customers.by_account(payload["account_no"])
     except NotFound:
