@@ -133,3 +133,19 @@ def test_user_task_outside_any_lane_is_refused():
     with pytest.raises(BpmnInvalid) as err:
         parse_definition(bad, "nolane.bpmn")
     assert err.value.problems[0].element_id == "Task_register"
+
+
+def test_time_inside_allowed_functions_is_not_charged_to_the_script():
+    """A slow registry call (a calendar that loads its table) does not stop a script; the script's own loop does."""
+
+    def slow_lookup(value):
+        time.sleep(0.4)
+        return value
+
+    engine = Engine({"slow_lookup": slow_lookup}, timeout_seconds=0.3)
+    definition, state = _run_to_script(engine, "paid_total = slow_lookup(payment['amount'])")
+    done = engine.deliver_message(definition, state.state_json, "t", "payment_received", {"amount": 3}, T0)
+    assert done.case_data["paid_total"] == 3
+    definition, state = _run_to_script(engine, "paid_total = slow_lookup(1)\nwhile True:\n    pass")
+    with pytest.raises(ScriptError, match="0.3"):
+        engine.deliver_message(definition, state.state_json, "t", "payment_received", {"amount": 3}, T0)
