@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint format bench setup clean browser-deps
+.PHONY: run test lint format bench setup clean browser-deps fonts
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,13 +20,15 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-# The browser tests drive Debian's chromium; Playwright never downloads a browser. A CJK font makes the saved
-# screenshots readable (the pages are in Chinese).
-browser-deps:
-	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+# A CJK font: the printable notices (PDF, S24.6) need it, and it makes the browser screenshots readable.
+fonts:
 	test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || (apt-get update && apt-get install -y fonts-wqy-microhei)
 
-setup: $(STAMP) $(NODE_STAMP)
+# The browser tests drive Debian's chromium; Playwright never downloads a browser.
+browser-deps: fonts
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+setup: $(STAMP) $(NODE_STAMP) fonts
 	$(BIN)/gasflow setup
 
 run: setup
@@ -44,8 +46,11 @@ test: $(STAMP) $(NODE_STAMP) browser-deps lint
 	$(BIN)/pytest -n 2 -q
 
 bench: setup
-	$(BIN)/python bench/engine_overhead.py
-	$(BIN)/python bench/inbox.py
+	$(BIN)/python -m bench.engine_overhead
+	$(BIN)/python -m bench.http_completions
+	$(BIN)/python -m bench.timer_lag
+	$(BIN)/python -m bench.inbox
+	$(BIN)/python -m bench.customer_search
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache .hypothesis
