@@ -2,7 +2,7 @@
 
 Each event's hash covers the previous hash and the event's own fields in a canonical form, so editing, removing or
 reordering any row breaks the chain from that row on. The chain head (event_seq, event_hash) lives on the instance row:
-a state change moves it in the same UPDATE that checks the revision (instances.save_step); other events bump it with
+a state change moves it in the same UPDATE that checks the revision (steps.save_step); other events bump it with
 an UPDATE ... RETURNING, which also serialises concurrent appenders on that instance.
 """
 

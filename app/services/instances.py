@@ -1,206 +1,37 @@
-"""Running instances: start, complete a task, deliver a message, fire timers; each is one transaction.
+"""Running instances: start, complete a task, deliver a message, migrate; each is one transaction.
 
-Every state change is saved with an optimistic check on ``revision`` (a stale write is refused with 409 and nothing
-of it is applied), its projections, and its events, in one commit.
+Every state change goes through steps.apply_step: an optimistic check on ``revision`` (a stale write is refused with
+409 and nothing of it is applied), its projections, and its events, in one commit.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, fields
-from datetime import datetime
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
-from app import clock, engine
+from app import clock
 from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessDefinition, ProcessInstance, User
-from app.services import access, definitions, forms, history, projections, script_functions, task_rules
+from app.services import access, definitions, forms, projections, task_rules
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.groups import groups_of
-from app.services.history import NewEvent
 from app.services.runtime import runtime
-from app.services.tx import Retry, writes
-
-SYSTEM = "system"
-
-
-def _actor(user: User | None) -> tuple[str, int | None]:
-    return (user.username, user.id) if user is not None else (SYSTEM, None)
-
-
-def seed_of(instance: ProcessInstance) -> str:
-    return str(instance.id)
-
-
-class NotWaiting(Conflict):
-    """The instance is not waiting for that message (deliver_message tries the next one)."""
-
-
-def run_engine(operation):
-    """Engine failures become 4xx with the element and message; the stored state is left as it was."""
-    try:
-        return operation()
-    except (engine.TaskNotReady, engine.MigrationRefused) as err:
-        raise Conflict(err.message) from None
-    except engine.NotWaitingForMessage as err:
-        raise NotWaiting(err.message) from None
-    except engine.EngineError as err:
-        raise Invalid(err.message, element=err.element_id) from None
-
-
-_INSTANCES = ProcessInstance.__table__
-# Built once: this statement runs on every step. The WHERE clause is the optimistic lock (revision) and the event-chain
-# check (event_seq); the SET moves both.
-_SAVE_STATE = (
-    update(_INSTANCES)
-    .where(
-        _INSTANCES.c.id == bindparam("b_id"),
-        _INSTANCES.c.revision == bindparam("b_revision"),
-        _INSTANCES.c.event_seq == bindparam("b_seq"),
-    )
-    .values(
-        state_json=bindparam("b_state"),
-        revision=bindparam("b_new_revision"),
-        status=bindparam("b_status"),
-        ended_at=bindparam("b_ended"),
-        event_seq=bindparam("b_new_seq"),
-        event_hash=bindparam("b_hash"),
-    )
+from app.services.steps import (
+    INSTANCES,
+    NotWaiting,
+    apply_step,
+    as_recorded,
+    read_live,
 )
-
-
-def save_step(
-    instance: ProcessInstance,
-    definition: engine.Definition,
-    result: engine.StepResult,
-    now: datetime,
-    events: list[NewEvent],
-    completed_task_id: str | None = None,
-    completed_by_id: int | None = None,
-) -> None:
-    """Write the new state only if nobody changed the instance since we read it; projections and events with it.
-
-    One UPDATE checks the revision (409 if another step won) and the event-chain head (a claim meanwhile: the whole
-    transaction is retried, see tx.writes), and moves both."""
-    status = "completed" if result.completed else "running"
-    ready_events = projections.apply(instance, definition, result, now, completed_task_id, completed_by_id)
-    all_events = events + ready_events
-    if result.completed:
-        projections.close_instance(instance.id, now)
-        all_events.append(NewEvent("completed", now, SYSTEM))
-    rows = history.chain(instance.id, instance.event_seq, instance.event_hash, all_events)
-    changed = db.session.execute(
-        _SAVE_STATE,
-        {
-            "b_id": instance.id,
-            "b_revision": instance.revision,
-            "b_seq": instance.event_seq,
-            "b_state": result.state_json,
-            "b_new_revision": instance.revision + 1,
-            "b_status": status,
-            "b_ended": now if result.completed else None,
-            "b_new_seq": rows[-1]["seq"],
-            "b_hash": rows[-1]["hash"],
-        },
-    ).rowcount
-    if changed != 1:
-        stored = db.session.scalar(select(ProcessInstance.revision).where(ProcessInstance.id == instance.id))
-        if stored == instance.revision:
-            raise Retry("event appended meanwhile")
-        raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision: someone else changed this case)")
-    history.write(rows)
-    # The row is written; keep the object in step without marking it dirty (a flush would write it all again).
-    stored_now = {
-        "revision": instance.revision + 1,
-        "status": status,
-        "state_json": result.state_json,
-        "ended_at": now if result.completed else None,
-        "event_seq": rows[-1]["seq"],
-        "event_hash": rows[-1]["hash"],
-    }
-    for key, value in stored_now.items():
-        if isinstance(instance, ProcessInstance):
-            set_committed_value(instance, key, value)
-        else:
-            setattr(instance, key, value)
-
-
-def apply_step(
-    instance: ProcessInstance,
-    operation: Callable[[engine.Definition, str, str, datetime], engine.StepResult],
-    kind: str,
-    user: User | None,
-    payload: dict | Callable[[engine.StepResult, datetime], dict],
-    task_id: str | None = None,
-    actor: str | None = None,
-) -> engine.StepResult:
-    """Run one engine step on the instance and save it with its event. ``operation(definition, state, seed, now)``.
-
-    Script-function calls made during the step are recorded in the event (replay feeds them back)."""
-    definition = runtime().definition(instance.definition_id)
-    now = clock.now()
-    with script_functions.recording() as calls:
-        result = run_engine(lambda: operation(definition, instance.state_json, seed_of(instance), now))
-    body = payload(result, now) if callable(payload) else payload
-    name, actor_id = _actor(user)
-    event = NewEvent(
-        kind,
-        now,
-        actor or name,
-        actor_id,
-        task_id=task_id,
-        payload={**body, **calls.payload()},
-        state_digest=result.digest,
-    )
-    completed_by = user.id if (kind == "task_completed" and user is not None) else None
-    save_step(instance, definition, result, now, [event], completed_task_id=task_id if completed_by else None,
-              completed_by_id=completed_by)  # fmt: skip
-    return result
-
-
-def _as_recorded(value: dict) -> dict:
-    """Data enters the engine exactly as its event records it (canonical JSON: keys sorted), so replay, which reads it
-    back from the event, builds the same state byte for byte (key order shows in the engine's data deltas)."""
-    return json.loads(history.canonical_payload(value))
-
-
-@dataclass
-class LiveInstance:
-    """The columns a step reads and moves, read with one Core SELECT (cheaper than loading the ORM object on every
-    completion); save_step updates it in place once the row is written."""
-
-    id: int
-    definition_id: int
-    process_key: str
-    business_key: str | None
-    status: str
-    state_json: str
-    revision: int
-    event_seq: int
-    event_hash: str
-    ended_at: datetime | None = None
-
-
-_LIVE_COLUMNS = [getattr(_INSTANCES.c, f.name) for f in fields(LiveInstance)]
-_READ_LIVE = select(*_LIVE_COLUMNS).where(_INSTANCES.c.id == bindparam("b_id"))
-
-
-def _lock_read(instance_id: int) -> LiveInstance:
-    """The instance as stored now, for a write (never an object cached earlier in the session)."""
-    row = db.session.execute(_READ_LIVE, {"b_id": instance_id}).first()
-    if row is None:
-        raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
-    return LiveInstance(**row._mapping)
+from app.services.tx import writes
 
 
 @writes
 def start(process_key: str, data: dict, user: User | None, business_key: str | None = None) -> ProcessInstance:
     if not isinstance(data, dict):
         raise Invalid("data 必须是 JSON 对象 (data must be an object)")
-    data = _as_recorded(data)
+    data = as_recorded(data)
     row = definitions.latest(process_key)
     runtime().definition(row.id)  # parse (and cache) before the instance row exists: a broken diagram writes nothing
     now = clock.now()
@@ -255,13 +86,13 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
         raise Conflict("任务已办结或已取消 (task already completed or cancelled)")
     _check_may_work(task, user)
     data = forms.validate(task.process_key, task.form_key, data)
-    instance = _lock_read(task.instance_id)
+    instance = read_live(task.instance_id)
     if expected_revision is not None and expected_revision != instance.revision:
         raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision)")
     if task_rules.has_rule(task.process_key, task.form_key):
         case = runtime().engine.task_data(runtime().definition(instance.definition_id), instance.state_json, task_id)
         data = task_rules.apply(task.process_key, task.form_key, data, case)
-    data = _as_recorded(data)
+    data = as_recorded(data)
     result = apply_step(
         instance,
         lambda d, state, seed, now: runtime().engine.complete_task(d, state, seed, task_id, data, now),
@@ -293,10 +124,10 @@ def deliver_to_waiting(name: str, correlation: dict, payload: dict, user: User |
         raise Invalid("消息需要 name 和至少一个 correlation 键 (name and correlation are required)")
     if not isinstance(payload, dict):
         raise Invalid("payload 必须是 JSON 对象 (payload must be an object)")
-    payload = _as_recorded(payload)
+    payload = as_recorded(payload)
     caught = []
     for instance_id in instances_for(correlation):
-        instance = _lock_read(instance_id)
+        instance = read_live(instance_id)
         if instance.status != "running":
             continue
         try:
@@ -351,7 +182,7 @@ def migrate(instance_id: int, to_version: int, user: User) -> ProcessInstance:
     """Move a running instance to another deployed version of its process (process owners). The step is recorded as
     a "migrated" event, so replay switches versions at the same point."""
     access.require_role(user, "process_owner", "admin")
-    instance = _lock_read(instance_id)
+    instance = read_live(instance_id)
     if instance.status != "running":
         raise Conflict("只有运行中的流程实例可以迁移 (only running instances can be migrated)")
     current = db.session.get(ProcessDefinition, instance.definition_id)
@@ -366,6 +197,6 @@ def migrate(instance_id: int, to_version: int, user: User) -> ProcessInstance:
         user,
         {"from_version": current.version, "to_version": target.version, "definition_id": target.id},
     )
-    db.session.execute(update(_INSTANCES).where(_INSTANCES.c.id == instance.id).values(definition_id=target.id))
+    db.session.execute(update(INSTANCES).where(INSTANCES.c.id == instance.id).values(definition_id=target.id))
     projections.refresh_open_tasks(instance, result)
     return get(instance.id)

@@ -18,8 +18,8 @@ from app.models import ProcessInstance, Timer
 from app.services import history, script_functions
 from app.services.errors import Conflict, Invalid
 from app.services.history import NewEvent
-from app.services.instances import apply_step, run_engine, save_step, seed_of
 from app.services.runtime import runtime
+from app.services.steps import apply_step, run_engine, save_step, seed_of
 from app.services.tx import writes
 
 SCHEDULER = "scheduler"

@@ -1,0 +1,194 @@
+"""One engine step, saved: run it at a pinned instant, write the new state only if nobody changed the instance since
+it was read (revision and event-chain head in one UPDATE), with its projections and events, in the caller's
+transaction. Used by every use case that moves an instance (instances, timers, calendar recomputation).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app import clock, engine
+from app.extensions import db
+from app.models import ProcessInstance, User
+from app.services import history, projections, script_functions
+from app.services.errors import Conflict, Invalid, NotFound
+from app.services.history import NewEvent
+from app.services.runtime import runtime
+from app.services.tx import Retry
+
+SYSTEM = "system"
+
+
+def _actor(user: User | None) -> tuple[str, int | None]:
+    return (user.username, user.id) if user is not None else (SYSTEM, None)
+
+
+def seed_of(instance: ProcessInstance) -> str:
+    return str(instance.id)
+
+
+class NotWaiting(Conflict):
+    """The instance is not waiting for that message (deliver_message tries the next one)."""
+
+
+def run_engine(operation):
+    """Engine failures become 4xx with the element and message; the stored state is left as it was."""
+    try:
+        return operation()
+    except (engine.TaskNotReady, engine.MigrationRefused) as err:
+        raise Conflict(err.message) from None
+    except engine.NotWaitingForMessage as err:
+        raise NotWaiting(err.message) from None
+    except engine.EngineError as err:
+        raise Invalid(err.message, element=err.element_id) from None
+
+
+INSTANCES = ProcessInstance.__table__
+# Built once: this statement runs on every step. The WHERE clause is the optimistic lock (revision) and the event-chain
+# check (event_seq); the SET moves both.
+_SAVE_STATE = (
+    update(INSTANCES)
+    .where(
+        INSTANCES.c.id == bindparam("b_id"),
+        INSTANCES.c.revision == bindparam("b_revision"),
+        INSTANCES.c.event_seq == bindparam("b_seq"),
+    )
+    .values(
+        state_json=bindparam("b_state"),
+        revision=bindparam("b_new_revision"),
+        status=bindparam("b_status"),
+        ended_at=bindparam("b_ended"),
+        event_seq=bindparam("b_new_seq"),
+        event_hash=bindparam("b_hash"),
+    )
+)
+
+
+def save_step(
+    instance: ProcessInstance,
+    definition: engine.Definition,
+    result: engine.StepResult,
+    now: datetime,
+    events: list[NewEvent],
+    completed_task_id: str | None = None,
+    completed_by_id: int | None = None,
+) -> None:
+    """Write the new state only if nobody changed the instance since we read it; projections and events with it.
+
+    One UPDATE checks the revision (409 if another step won) and the event-chain head (a claim meanwhile: the whole
+    transaction is retried, see tx.writes), and moves both."""
+    status = "completed" if result.completed else "running"
+    ready_events = projections.apply(instance, definition, result, now, completed_task_id, completed_by_id)
+    all_events = events + ready_events
+    if result.completed:
+        projections.close_instance(instance.id, now)
+        all_events.append(NewEvent("completed", now, SYSTEM))
+    rows = history.chain(instance.id, instance.event_seq, instance.event_hash, all_events)
+    changed = db.session.execute(
+        _SAVE_STATE,
+        {
+            "b_id": instance.id,
+            "b_revision": instance.revision,
+            "b_seq": instance.event_seq,
+            "b_state": result.state_json,
+            "b_new_revision": instance.revision + 1,
+            "b_status": status,
+            "b_ended": now if result.completed else None,
+            "b_new_seq": rows[-1]["seq"],
+            "b_hash": rows[-1]["hash"],
+        },
+    ).rowcount
+    if changed != 1:
+        stored = db.session.scalar(select(ProcessInstance.revision).where(ProcessInstance.id == instance.id))
+        if stored == instance.revision:
+            raise Retry("event appended meanwhile")
+        raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision: someone else changed this case)")
+    history.write(rows)
+    # The row is written; keep the object in step without marking it dirty (a flush would write it all again).
+    stored_now = {
+        "revision": instance.revision + 1,
+        "status": status,
+        "state_json": result.state_json,
+        "ended_at": now if result.completed else None,
+        "event_seq": rows[-1]["seq"],
+        "event_hash": rows[-1]["hash"],
+    }
+    for key, value in stored_now.items():
+        if isinstance(instance, ProcessInstance):
+            set_committed_value(instance, key, value)
+        else:
+            setattr(instance, key, value)
+
+
+def apply_step(
+    instance: ProcessInstance,
+    operation: Callable[[engine.Definition, str, str, datetime], engine.StepResult],
+    kind: str,
+    user: User | None,
+    payload: dict | Callable[[engine.StepResult, datetime], dict],
+    task_id: str | None = None,
+    actor: str | None = None,
+) -> engine.StepResult:
+    """Run one engine step on the instance and save it with its event. ``operation(definition, state, seed, now)``.
+
+    Script-function calls made during the step are recorded in the event (replay feeds them back)."""
+    definition = runtime().definition(instance.definition_id)
+    now = clock.now()
+    with script_functions.recording() as calls:
+        result = run_engine(lambda: operation(definition, instance.state_json, seed_of(instance), now))
+    body = payload(result, now) if callable(payload) else payload
+    name, actor_id = _actor(user)
+    event = NewEvent(
+        kind,
+        now,
+        actor or name,
+        actor_id,
+        task_id=task_id,
+        payload={**body, **calls.payload()},
+        state_digest=result.digest,
+    )
+    completed_by = user.id if (kind == "task_completed" and user is not None) else None
+    save_step(instance, definition, result, now, [event], completed_task_id=task_id if completed_by else None,
+              completed_by_id=completed_by)  # fmt: skip
+    return result
+
+
+def as_recorded(value: dict) -> dict:
+    """Data enters the engine exactly as its event records it (canonical JSON: keys sorted), so replay, which reads it
+    back from the event, builds the same state byte for byte (key order shows in the engine's data deltas)."""
+    return json.loads(history.canonical_payload(value))
+
+
+@dataclass
+class LiveInstance:
+    """The columns a step reads and moves, read with one Core SELECT (cheaper than loading the ORM object on every
+    completion); save_step updates it in place once the row is written."""
+
+    id: int
+    definition_id: int
+    process_key: str
+    business_key: str | None
+    status: str
+    state_json: str
+    revision: int
+    event_seq: int
+    event_hash: str
+    ended_at: datetime | None = None
+
+
+_LIVE_COLUMNS = [getattr(INSTANCES.c, f.name) for f in fields(LiveInstance)]
+_READ_LIVE = select(*_LIVE_COLUMNS).where(INSTANCES.c.id == bindparam("b_id"))
+
+
+def read_live(instance_id: int) -> LiveInstance:
+    """The instance as stored now, for a write (never an object cached earlier in the session)."""
+    row = db.session.execute(_READ_LIVE, {"b_id": instance_id}).first()
+    if row is None:
+        raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
+    return LiveInstance(**row._mapping)
