@@ -16,6 +16,7 @@ pages = Blueprint(
 def register_pages(app: Flask) -> None:
     from app.web.pages import (  # noqa: F401
         admin,
+        board,
         case,
         common,
         complaint_intake,

@@ -13,6 +13,7 @@ from app.services import (
     attachments,
     calendar_admin,
     clock_admin,
+    company_settings,
     inbox_views,
     users,
     workcalendar,
@@ -96,10 +97,7 @@ def admin_calendar_day(user):
     return redirect(url_for("pages.admin_calendar", year=day.year), code=303)
 
 
-@pages.get("/admin/settings")
-@signed_in
-def admin_settings(user):
-    _admin(user)
+def _settings_page(errors: dict[str, str] | None = None, submitted: dict[str, str] | None = None, status: int = 200):
     settings = current_app.config["GASFLOW"]
     limits = [
         ("会话空闲超时", f"{settings.session_minutes} 分钟"),
@@ -109,9 +107,42 @@ def admin_settings(user):
         ("单个附件上限", f"{attachments.MAX_ATTACHMENT_BYTES:,} 字节"),
         ("“即将到期”窗口", f"{int(inbox_views.DUE_SOON.total_seconds() // 3600)} 小时"),
     ]
-    return render_template(
-        "admin/settings.html", limits=limits, time_travel=settings.time_travel, now=clock.now(), offset=clock.offset()
+    body = render_template(
+        "admin/settings.html",
+        limits=limits,
+        company=company_settings.all_values(),
+        errors=errors or {},
+        submitted=submitted or {},
+        time_travel=settings.time_travel,
+        now=clock.now(),
+        offset=clock.offset(),
     )
+    return body, status
+
+
+@pages.get("/admin/settings")
+@signed_in
+def admin_settings(user):
+    _admin(user)
+    return _settings_page()
+
+
+@pages.post("/admin/settings/company/<name>")
+@signed_in
+def admin_company_setting(user, name: str):
+    """One company setting (S24.6 notice days ...) per form; the service checks the range, its message shows inline."""
+    _admin(user)
+    raw = request.form.get("value", "").strip()
+    try:
+        value: object = int(raw)
+    except ValueError:
+        value = raw  # not a whole number: the service refuses it with the setting's own message
+    try:
+        saved = company_settings.put(name, value, user)
+    except Invalid as err:
+        return _settings_page({name: plain(err.detail)}, {name: raw}, 422)
+    flash(f"{company_settings.SETTINGS[name].label} 已改为 {saved}。", "ok")
+    return redirect(url_for("pages.admin_settings"), code=303)
 
 
 @pages.post("/admin/settings/clock")
