@@ -1,6 +1,7 @@
 """User-task completions per second over real HTTP (issue 2 target: >= 400/s on SQLite, one worker process).
 
-Starts `gasflow serve` (waitress, one process, no scheduler) on a fresh migrated SQLite database, starts N instances
+Starts `gasflow serve` (waitress, one process, one worker thread unless BENCH_SERVER_THREADS says otherwise, no
+scheduler) on a fresh migrated SQLite database, starts N instances
 of a simple 5-user-task process, then completes every task over HTTP from a few client threads (keep-alive sessions),
 each completion a real POST /api/v1/tasks/{id}/complete with its bearer token. Prints the rate last.
 
@@ -41,6 +42,21 @@ class Client:
         return response.status, json.loads(response.read() or b"{}")
 
 
+def _complete_all(port: int, token: str, instance_ids: list[int]) -> tuple[int, list]:
+    """Complete every task of these instances, one after another, as a client would."""
+    client, done, errors = Client(port, token), 0, []
+    for instance_id in instance_ids:
+        task_id = client.call("GET", f"/api/v1/instances/{instance_id}")[1]["open_tasks"][0]["id"]
+        while task_id:
+            status, body = client.call("POST", f"/api/v1/tasks/{task_id}/complete", {"data": {}})
+            if status != 200:
+                errors.append((status, body))
+                return done, errors
+            done += 1
+            task_id = (body.get("next_task_ids") or [None])[0]
+    return done, errors
+
+
 def main() -> None:
     instances_count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     threads_count = int(sys.argv[2]) if len(sys.argv) > 2 else 4
@@ -60,7 +76,7 @@ def main() -> None:
             str(port),
             "--no-scheduler",
             "--threads",
-            os.environ.get("BENCH_SERVER_THREADS", "2"),
+            os.environ.get("BENCH_SERVER_THREADS", "1"),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -80,27 +96,20 @@ def main() -> None:
             assert status == 201, body
             ids.append(body["id"])
         chunks = [ids[i::threads_count] for i in range(threads_count)]
-        done, errors = [0] * threads_count, []
-
-        def work(slot: int) -> None:
-            client = Client(port, token)
-            for instance_id in chunks[slot]:
-                task_id = client.call("GET", f"/api/v1/instances/{instance_id}")[1]["open_tasks"][0]["id"]
-                while task_id:
-                    status, body = client.call("POST", f"/api/v1/tasks/{task_id}/complete", {"data": {}})
-                    if status != 200:
-                        errors.append((status, body))
-                        return
-                    done[slot] += 1
-                    task_id = body.get("next_task_ids", [None])[0] if body.get("next_task_ids") else None
-
         started = time.perf_counter()
-        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads_count)]
+        # Client threads in one process: the GIL keeps the client on one core and leaves the other to the server
+        # (client processes would compete with the server for both cores).
+        outcomes: list[tuple[int, list]] = []
+        workers = [
+            threading.Thread(target=lambda c=chunk: outcomes.append(_complete_all(port, token, c))) for chunk in chunks
+        ]
         for w in workers:
             w.start()
         for w in workers:
             w.join()
         elapsed = time.perf_counter() - started
+        done = [n for n, _ in outcomes]
+        errors = [e for _, errs in outcomes for e in errs]
     finally:
         server.terminate()
         server.wait(10)
