@@ -61,7 +61,6 @@ class StepResult:
     timers: list[WaitingTimer]
     case_data: dict
     fired_timers: list[str]
-    finished_task_ids: list[str]
     # What was open before the step, so the caller can update its projections without reading them back.
     previous_ready_ids: frozenset[str] = frozenset()
     previous_timer_ids: frozenset[str] = frozenset()
@@ -105,12 +104,11 @@ def _engine_cause(err: BaseException) -> EngineError | None:
 
 @dataclass(frozen=True)
 class _Before:
-    finished: frozenset[str]
     ready: frozenset[str]
     timers: frozenset[str]
 
 
-_NOTHING_BEFORE = _Before(frozenset(), frozenset(), frozenset())
+_NOTHING_BEFORE = _Before(frozenset(), frozenset())
 
 
 class Engine:
@@ -271,14 +269,9 @@ class Engine:
 
     def _before(self, workflow: BpmnWorkflow) -> _Before:
         return _Before(
-            frozenset(self._finished_ids(workflow)),
             frozenset(str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)),
             frozenset(str(t.id) for t in self._timer_tasks(workflow)),
         )
-
-    @staticmethod
-    def _finished_ids(workflow: BpmnWorkflow) -> set[str]:
-        return {str(t.id) for t in workflow.get_tasks(state=TaskState.FINISHED_MASK)}
 
     @staticmethod
     def _timer_tasks(workflow: BpmnWorkflow) -> list:
@@ -325,7 +318,6 @@ class Engine:
             due = _timer_due(t)
             if due is not None:
                 timers.append(WaitingTimer(str(t.id), t.task_spec.name, due))
-        finished = sorted(self._finished_ids(workflow) - before.finished)
         last = workflow.last_task
         return StepResult(
             state_json=state_json,
@@ -335,7 +327,6 @@ class Engine:
             timers=timers,
             case_data=dict(last.data) if last is not None else dict(workflow.task_tree.data),
             fired_timers=fired,
-            finished_task_ids=finished,
             previous_ready_ids=before.ready,
             previous_timer_ids=before.timers,
         )
