@@ -25,6 +25,8 @@ class Settings:
     # Further places to look for forms (tests keep their sample processes' forms apart from the company's).
     extra_forms_dirs: tuple[Path, ...] = ()
     secret_key: str = ""
+    # werkzeug's strong default; the test suite uses a cheap method so hundreds of test users cost nothing.
+    password_hash_method: str = "scrypt"
     # GASFLOW_TIME_TRAVEL=1 lets an administrator move the clock (demos, training, black-box tests).
     time_travel: bool = False
     # Run the APScheduler jobs inside the web process (the single-machine default of `make run`).

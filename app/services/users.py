@@ -9,6 +9,7 @@ from datetime import timedelta
 from threading import Lock
 from time import monotonic
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -64,7 +65,7 @@ def add_user(
     user = User(
         username=username,
         display_name=display_name or username,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=current_app.config["GASFLOW"].password_hash_method),
         unit=unit,
         superior_id=superior_id,
         created_at=clock.now(),
