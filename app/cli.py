@@ -180,11 +180,14 @@ def scheduler() -> None:
     jobs.blocking(app).start()
 
 
+DEMO_CUSTOMERS = 3000
+
+
 @main.command()
-@click.option("--demo/--no-demo", default=True, help="load the demo directory and users")
+@click.option("--demo/--no-demo", default=True, help="load the demo directory, users and customers")
 @with_appcontext
 def setup(demo: bool) -> None:
-    """Migrate the database, seed the calendar, deploy processes/ and (by default) load demo users. Idempotent."""
+    """Migrate the database, seed the calendar, deploy processes/ and (by default) load demo data. Idempotent."""
     from flask_migrate import upgrade
 
     from app.services import calendar_admin, definitions
@@ -195,9 +198,11 @@ def setup(demo: bool) -> None:
     click.echo(f"calendar: {added} day(s) added")
     for row, created in definitions.deploy_paths([current_app.config["GASFLOW"].processes_dir]):
         click.echo(f"{row.key} v{row.version} {'deployed' if created else 'unchanged'}")
-    if demo:
-        for line in demo_service.load_directory():
+    if demo:  # the demo directory (staff, customer managers) and a few thousand customers, as `gasflow demo` makes
+        for line in demo_service.load_full_directory():
             click.echo(line)
+        total, added = demo_service.ensure_customers(DEMO_CUSTOMERS)
+        click.echo(f"{total} demo customers in the archive ({added} added)")
 
 
 @main.command()
