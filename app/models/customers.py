@@ -89,6 +89,7 @@ Index("ix_customer_estate", Customer.estate, Customer.id)
 Index("ix_customer_area", Customer.district, Customer.street, Customer.estate)  # outage areas (S24.5)
 Index("ix_customer_district_estate", Customer.district, Customer.estate, Customer.id)  # estate prefix in a district
 Index("ix_customer_branch", Customer.branch_id)
+Index("ix_customer_supply_status", Customer.supply_status)  # the disconnection board: the few 停气 among many
 Index("ix_customer_manager", Customer.manager_id)
 Index("ix_customer_phone_reversed", CustomerPhone.phone_reversed, CustomerPhone.customer_id)
 Index("ix_customer_phone_customer", CustomerPhone.customer_id)

@@ -86,6 +86,7 @@ Index(
 Index("ix_human_task_open_due", HumanTask.due_at, sqlite_where=_OPEN, postgresql_where=_OPEN)
 Index("ix_human_task_done_by", HumanTask.completed_by_id, HumanTask.completed_at)
 Index("ix_human_task_instance", HumanTask.instance_id)
+Index("ix_human_task_completed_at", HumanTask.completed_at)  # the overview's on-time rate this month
 
 
 class Timer(db.Model):
