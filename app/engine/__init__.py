@@ -1,7 +1,7 @@
 """The only package that imports SpiffWorkflow (design.md). Everything it returns is a plain dataclass."""
 
 from app.engine import shims  # noqa: F401  (installs the clock and task-id hooks before any workflow runs)
-from app.engine.definitions import Definition, UserTaskInfo, parse_definition, process_key_of
+from app.engine.definitions import Definition, UserTaskInfo, parse_definition
 from app.engine.errors import (
     BpmnInvalid,
     DataTooLarge,
@@ -34,5 +34,4 @@ __all__ = [
     "cold",
     "digest",
     "parse_definition",
-    "process_key_of",
 ]

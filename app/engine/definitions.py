@@ -134,9 +134,3 @@ def parse_definition(content: bytes, filename: str) -> Definition:
         element_names=names,
         element_properties=element_properties,
     )
-
-
-def process_key_of(content: bytes, filename: str) -> str:
-    tree = parse_xml(content, filename)
-    ids = tree.xpath("/bpmn:definitions/bpmn:process/@id", namespaces=NS)
-    return str(ids[0]) if ids else ""

@@ -234,10 +234,6 @@ class Engine:
         last = workflow.last_task
         return dict(last.data) if last is not None else dict(workflow.task_tree.data)
 
-    def waiting_messages(self, definition: Definition, state_json: str) -> list[str]:
-        workflow, _ = self._load(definition, state_json)
-        return [e.name for e in workflow.waiting_events() if e.event_type.endswith("MessageEventDefinition")]
-
     def element_states(self, definition: Definition, state_json: str) -> list[ElementState]:
         """Every task in the tree, whatever its parent's state (get_tasks(state=...) would not descend)."""
         workflow, _ = self._load(definition, state_json)

@@ -51,7 +51,3 @@ def load_state(state_json: str, spec, subprocess_specs, script_engine) -> tuple[
     workflow = _serializer.registry.restore(envelope["workflow"], spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = script_engine
     return workflow, envelope["id_seq"]
-
-
-def dump_spec(spec) -> str:
-    return json.dumps(_serializer.to_dict(spec))

@@ -85,7 +85,7 @@ def open_or_update(payload: dict, user: User | None) -> ArrearsResult:
     if case is not None:
         caught = instances.deliver_to_waiting(UPDATE_MESSAGE, {"account_no": customer.account_no}, figures, user)
         if case.id not in caught:
-            actor = (user.username, user.id) if user is not None else (steps.SYSTEM, None)
+            actor = steps.actor_of(user)
             history.append(case.id, [NewEvent("arrears_update_kept", clock.now(), *actor, payload=figures)])
         return ArrearsResult(case.id, case.business_key or "", True, case.id in caught)
     case_no = new_case_no("QF")

@@ -25,7 +25,8 @@ from app.services.tx import Retry
 SYSTEM = "system"
 
 
-def _actor(user: User | None) -> tuple[str, int | None]:
+def actor_of(user: User | None) -> tuple[str, int | None]:
+    """(name, id) recorded on an event: the user, or "system" when no one acted."""
     return (user.username, user.id) if user is not None else (SYSTEM, None)
 
 
@@ -143,7 +144,7 @@ def apply_step(
     with script_functions.recording() as calls:
         result = run_engine(lambda: operation(definition, instance.state_json, seed_of(instance), now))
     body = payload(result, now) if callable(payload) else payload
-    name, actor_id = _actor(user)
+    name, actor_id = actor_of(user)
     event = NewEvent(
         kind,
         now,

@@ -136,10 +136,6 @@ def record_failure(instance_id: int, message: str) -> None:
     history.append(instance_id, [NewEvent("error", now, SCHEDULER, payload={"message": message})])
 
 
-def next_due() -> datetime | None:
-    return db.session.scalar(select(Timer.due_at).where(Timer.failed_at.is_(None)).order_by(Timer.due_at).limit(1))
-
-
 def recompute_calendar_timers(since: datetime) -> int:
     """The holiday table gained a year: evaluate again the waiting timers whose expression calls add_working_days
     and whose due time lies on or after ``since`` (earlier ones never touched that year). One transaction per

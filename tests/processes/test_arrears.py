@@ -3,13 +3,11 @@ with the clock moved by the `at` fixture and timers fired by timers.sweep()."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Event, HumanTask, ProcessInstance, Timer
+from app.models import HumanTask, ProcessInstance, Timer
 from app.services import (
     arrears,
     audit,
@@ -25,6 +23,9 @@ from app.services import (
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.settings import PROJECT_ROOT
 from tests.processes.bpmn_paths import flow_graph, reachable_without, with_extra_flow
+from tests.walk import event_payloads as _events
+from tests.walk import open_tasks as _open
+from tests.walk import work as _do
 
 ACCOUNT = "LZ-0001"
 SINCE = "2026-01-01"
@@ -42,25 +43,8 @@ def billing(app, people, at):
     return people
 
 
-def _open(iid: int) -> dict[str, HumanTask]:
-    rows = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == iid, HumanTask.state == "ready"))
-    return {t.spec_name: t for t in rows}
-
-
-def _do(iid: int, element: str, person, data: dict | None = None):
-    task = _open(iid)[element]
-    if task.assignee_id is None:
-        tasks.claim(task.id, person.user)
-    instances.complete_task(task.id, data or {}, person.user)
-
-
 def _instance(iid: int) -> ProcessInstance:
     return db.session.get(ProcessInstance, iid, populate_existing=True)
-
-
-def _events(iid: int, kind: str) -> list[dict]:
-    rows = db.session.scalars(select(Event).where(Event.instance_id == iid, Event.kind == kind).order_by(Event.seq))
-    return [json.loads(e.payload_json) for e in rows]
 
 
 def _supply() -> str:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Event, HumanTask, ProcessInstance
+from app.models import ProcessInstance
 from app.services import complaints, customers, definitions, directory, instances, tasks, timers, users
 from app.services.errors import Forbidden, Invalid
 from app.settings import PROJECT_ROOT
+from tests.walk import event_payloads as _events
+from tests.walk import open_tasks as _open
+from tests.walk import work as _do
 
 RECEIVED = "2026-03-02T09:00:00+08:00"  # a Monday; 5 working days end at 24:00 on Monday 2026-03-09
 
@@ -43,27 +43,8 @@ def _intake(person, **overrides):
     return complaints.intake(payload, person.user)
 
 
-def _open(instance_id: int) -> dict[str, HumanTask]:
-    rows = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready"))
-    return {t.spec_name: t for t in rows}
-
-
-def _do(instance_id: int, element: str, person, data: dict | None = None):
-    task = _open(instance_id)[element]
-    if task.assignee_id is None:
-        tasks.claim(task.id, person.user)
-    instances.complete_task(task.id, data or {}, person.user)
-
-
 def _case(instance_id: int) -> dict:
     return instances.case_data(db.session.get(ProcessInstance, instance_id))
-
-
-def _events(instance_id: int, kind: str) -> list[dict]:
-    rows = db.session.scalars(
-        select(Event).where(Event.instance_id == instance_id, Event.kind == kind).order_by(Event.seq)
-    )
-    return [json.loads(e.payload_json) for e in rows]
 
 
 TRIAGE = {"severity": "general", "responsible_unit": "利州区分公司", "misconduct_alleged": False}

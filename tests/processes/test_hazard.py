@@ -7,11 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Customer, HumanTask, ProcessInstance
-from app.services import audit, customers, definitions, hazard, instances, tasks, users
+from app.models import Customer, ProcessInstance
+from app.services import audit, customers, definitions, hazard, users
 from app.services.errors import Invalid
 from app.settings import PROJECT_ROOT
 from tests.processes.bpmn_paths import reachable_without, with_extra_flow
+from tests.walk import open_tasks as _open
+from tests.walk import work as _do
 
 ACCOUNT = "LZ-0009"
 
@@ -28,17 +30,6 @@ def inspection(app, people, at):
     users.add_user("aq_staff", "safety-pass-1", "安全部", ["staff"], "安全员")
     users.add_user("yj_staff", "emergency-pass-1", "应急中心", ["staff"], "应急员")
     return people
-
-
-def _open(iid: int) -> dict[str, HumanTask]:
-    rows = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == iid, HumanTask.state == "ready"))
-    return {t.spec_name: t for t in rows}
-
-
-def _do(iid: int, element: str, user, data: dict | None = None):
-    task = _open(iid)[element]
-    tasks.claim(task.id, user)
-    instances.complete_task(task.id, data or {}, user)
 
 
 def _status(iid: int) -> str:

@@ -3,16 +3,14 @@ complainee kept off the investigation (C13.2.5), the monthly report page (C14.2)
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Event, HumanTask
 from app.services import complaints, customers, definitions, instances, tasks
 from app.settings import PROJECT_ROOT
+from tests.walk import event_payloads as _events
+from tests.walk import open_tasks as _open
 from tests.web.test_pages import sign_in
 
 CALLER = {"complainant.phone": "13800001234", "complainant.name": "张三", "complainant.address": "利州区东坝街道1号",
@@ -31,15 +29,6 @@ def hotline(app, people, at):
         people["admin"].user,
     )  # fmt: skip
     return people
-
-
-def _events(instance_id: int, kind: str) -> list[dict]:
-    rows = db.session.scalars(select(Event).where(Event.instance_id == instance_id, Event.kind == kind))
-    return [json.loads(e.payload_json) for e in rows]
-
-
-def _open(instance_id: int) -> dict[str, HumanTask]:
-    return {t.spec_name: t for t in tasks.of_instance(instance_id) if t.state == "ready"}
 
 
 def test_C11_C12_fast_intake_page_records_a_complaint_with_the_nested_contract(app, hotline):

@@ -9,12 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models import HumanTask
-from app.services import arrears, company_settings, customers, definitions, hazard, instances, tasks, timers
+from app.services import arrears, company_settings, customers, definitions, hazard, instances, timers
 from app.settings import PROJECT_ROOT
+from tests.walk import work as _do
 from tests.web.test_pages import sign_in
 
 ARREARS_ACCOUNT, HAZARD_ACCOUNT, PLAIN_ACCOUNT, NO_CASE_ACCOUNT = "LZ-0001", "LZ-0009", "LZ-0005", "CX-0003"
@@ -38,18 +36,6 @@ def cases(app, people, at):
     _customer(people, PLAIN_ACCOUNT, "赵六", "13700005555")
     _customer(people, NO_CASE_ACCOUNT, "钱七", "13600007777", branch="苍溪县分公司", supply_status="停气")
     return people
-
-
-def _open(iid: int) -> dict[str, HumanTask]:
-    rows = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == iid, HumanTask.state == "ready"))
-    return {t.spec_name: t for t in rows}
-
-
-def _do(iid: int, element: str, person, data: dict):
-    task = _open(iid)[element]
-    if task.assignee_id is None:
-        tasks.claim(task.id, person.user)
-    instances.complete_task(task.id, data, person.user)
 
 
 def _pay(amount: float, paid_at: str):
