@@ -10,11 +10,13 @@ from app.settings import Settings, from_environ
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the app: settings, extensions, blueprints, CLI. No work at import time; no schema is made here."""
-    from app import clock
+    """Build the app: settings, extensions, the web shell, every business area. No work at import time; no schema is
+    made here."""
+    from app import areas, clock
+    from app.core import registry
+    from app.core.tx import configure_engine, side_read
     from app.extensions import csrf, db, migrate
-    from app.services.runtime import Runtime
-    from app.services.tx import configure_engine, side_read
+    from app.platform.runtime import Runtime
     from app.web import register_web
 
     settings = settings or from_environ()
@@ -39,9 +41,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    app.extensions["gasflow_runtime"] = Runtime(settings.script_timeout_seconds, settings.max_task_data_bytes)
+    plugged = registry.install(app)
+    register_web(app)
+    for area in areas.modules():  # each business area plugs itself in (core/registry.py); the platform knows none
+        area.register(app)
+    app.extensions["gasflow_runtime"] = Runtime(
+        settings.script_timeout_seconds, settings.max_task_data_bytes, plugged.script_functions
+    )
     if settings.time_travel:
-        from app.services.clock_admin import offset_from_db
+        from app.platform.clock_admin import offset_from_db
 
         def offset_source():
             with app.app_context(), side_read():
@@ -50,7 +58,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         clock.install_offset_source(offset_source)
     else:
         clock.install_offset_source(None)
-    register_web(app)
     return app
 
 

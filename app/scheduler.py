@@ -43,12 +43,11 @@ def _in_app(app: Flask, job: Callable[[], object], name: str) -> Callable[[], No
 
 # How often open tasks are checked for a passed deadline; a breach is recorded within this many seconds.
 BREACH_CHECK_SECONDS = 5.0
-# How often the monthly complaint report is checked for (C14.2); it is made once per month, on the 1st.
-MONTHLY_REPORT_CHECK_SECONDS = 60.0
 
 
 def register_jobs(scheduler, app: Flask) -> None:
-    from app.services import backup, complaint_report_notice, sla, timers
+    from app.core.registry import registry
+    from app.platform import backup, sla, timers
 
     tick = app.config["GASFLOW"].scheduler_tick_seconds
     every = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
@@ -60,17 +59,6 @@ def register_jobs(scheduler, app: Flask) -> None:
         "interval",
         seconds=BREACH_CHECK_SECONDS,
         id="sla_breaches",
-        **every,
-    )
-    # C14.2: on the 1st, last month's valid complaints are compiled and the responsible leader gets a task, once per
-    # month whichever scheduler gets there first. A check every minute on the business clock (not a cron on the system
-    # clock), so a scheduler that was down on the 1st catches up and a moved demo clock is honoured; first check at start.
-    scheduler.add_job(
-        _in_app(app, complaint_report_notice.monthly_job, "complaint_monthly_report"),
-        "interval",
-        seconds=MONTHLY_REPORT_CHECK_SECONDS,
-        next_run_time=datetime.now(UTC),
-        id="complaint_monthly_report",
         **every,
     )
     # S21.3: business data backed up at least weekly; the newest backup_keep are kept.
@@ -86,6 +74,13 @@ def register_jobs(scheduler, app: Flask) -> None:
         coalesce=True,
         misfire_grace_time=6 * 3600,  # a scheduler down at 02:00 still backs up when it comes back that morning
     )
+    for job in registry(app).jobs:  # the business areas' jobs (core.registry), e.g. the C14.2 monthly report
+        first = {"next_run_time": datetime.now(UTC)} if job.first_run_now else {}
+        if job.cron is not None:
+            trigger = {"trigger": "cron", "timezone": "Asia/Shanghai", **job.cron}
+        else:
+            trigger = {"trigger": "interval", "seconds": job.seconds}
+        scheduler.add_job(_in_app(app, job.run, job.id), id=job.id, **trigger, **first, **every)
 
 
 def background(app: Flask) -> BackgroundScheduler:

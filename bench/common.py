@@ -17,7 +17,8 @@ def fresh_app(database_url: str | None = None, **overrides):
     """An app on a new database (migrated with Alembic, calendar seeded, demo directory loaded)."""
     from flask_migrate import upgrade
 
-    from app.services import calendar_admin, demo
+    from app import demo
+    from app.calendar import admin as calendar_admin
 
     tmp = Path(tempfile.mkdtemp(prefix="gasflow-bench-"))
     settings = Settings(

@@ -50,7 +50,7 @@ def _samples(rng: random.Random, total: int, runs: int) -> list[tuple]:
 
 
 def _kinds(samples):
-    from app.services.customer_search import CustomerQuery
+    from app.customers.search import CustomerQuery
 
     return {
         "phone suffix (4 digits)": [CustomerQuery(phone=s[0][-4:]) for s in samples],
@@ -63,8 +63,8 @@ def _kinds(samples):
 
 
 def _plan(query) -> str:
+    from app.customers import search as customer_search
     from app.extensions import db
-    from app.services import customer_search
 
     stmt = customer_search._statement(query, customer_search._interpret(query)).limit(21)
     compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
@@ -74,8 +74,9 @@ def _plan(query) -> str:
 
 
 def run(label: str, database_url: str | None, total: int, runs: int) -> float:
+    from app import demo
+    from app.customers import search as customer_search
     from app.extensions import db
-    from app.services import customer_search, demo
 
     app, _ = fresh_app(database_url)
     with app.app_context():

@@ -40,7 +40,8 @@ def spiff_alone(n: int) -> float:
 
 def through_services(n: int) -> float:
     from app.extensions import db
-    from app.services import definitions, instances, tasks, users
+    from app.org import users
+    from app.platform import definitions, instances, tasks
 
     app, _ = fresh_app()
     with app.app_context():

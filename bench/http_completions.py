@@ -60,7 +60,8 @@ def _complete_all(port: int, token: str, instance_ids: list[int]) -> tuple[int, 
 def main() -> None:
     instances_count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     threads_count = int(sys.argv[2]) if len(sys.argv) > 2 else 4
-    from app.services import definitions, users
+    from app.org import users
+    from app.platform import definitions
 
     app, tmp = fresh_app()
     with app.app_context():

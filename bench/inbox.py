@@ -33,7 +33,7 @@ def _fill(app, finished: int) -> int:
     from app import clock
     from app.extensions import db
     from app.models import HumanTask, ProcessInstance, User
-    from app.services import definitions
+    from app.platform import definitions
 
     with app.app_context():
         definition, _ = definitions.deploy(SAMPLE_BPMN.read_bytes(), SAMPLE_BPMN.name)

@@ -25,7 +25,7 @@ from sqlalchemy import func, select  # noqa: E402
 from app import clock, scheduler  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Event, Timer  # noqa: E402
-from app.services import definitions, instances  # noqa: E402
+from app.platform import definitions, instances  # noqa: E402
 from bench.common import fresh_app, percentile  # noqa: E402
 
 WAIT_BPMN = ROOT / "tests" / "fixtures" / "sla_wait.bpmn"

@@ -103,8 +103,8 @@ def settings(database_url, tmp_path) -> Settings:
 @pytest.fixture
 def app(settings):
     from app import clock
+    from app.calendar import admin as calendar_admin
     from app.extensions import db
-    from app.services import calendar_admin
 
     application = create_app(settings)
     with application.app_context():
@@ -133,7 +133,8 @@ class Person:
 @pytest.fixture
 def people(app):
     """The demo directory plus a token per demo user: people["kf_agent"].headers ..."""
-    from app.services import demo, users
+    from app import demo
+    from app.org import users
 
     demo.load_directory()
     return {name: Person(users.get_by_username(name), users.issue_token(name)) for name, *_ in demo.DEMO_USERS}
@@ -142,7 +143,7 @@ def people(app):
 @pytest.fixture
 def sample(app):
     """The platform sample process (two lanes, gateway, boundary timer, message) deployed."""
-    from app.services import definitions
+    from app.platform import definitions
 
     row, _ = definitions.deploy(SAMPLE_BPMN.read_bytes(), SAMPLE_BPMN.name)
     return row
@@ -155,7 +156,7 @@ def at():
     from datetime import datetime
 
     from app import clock
-    from app.services import clock_admin
+    from app.platform import clock_admin
 
     def move(iso: str):
         target = datetime.fromisoformat(iso)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, HumanTask
-from app.services import instances, tasks
+from app.platform import instances, tasks
 
 
 def open_tasks(instance_id: int) -> dict[str, HumanTask]:

@@ -1,18 +1,18 @@
-"""Keeping the holiday table: seed from chinese-calendar, edit a day, import a year's schedule (issue 3 §1)."""
+"""Keeping the holiday table: seed from chinese-calendar, edit a day, store a year's schedule (issue 3 §1). Deadlines
+that depend on the table are recomputed by the platform (platform/deadlines.py), which calls these."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import delete, select
 
 from app import calendar, clock
+from app.calendar import table as workcalendar
+from app.core.errors import Invalid
+from app.core.tx import writes
 from app.extensions import db
 from app.models import CalendarDay, CalendarYear
-from app.services import sla, timers, workcalendar
-from app.services.errors import Invalid
-from app.services.tx import writes
 
 
 @writes
@@ -53,31 +53,8 @@ def set_day(day: date, workday: bool, name: str, actor_id: int | None) -> calend
     return row
 
 
-@dataclass(frozen=True)
-class Imported:
-    rows: int
-    years: list[int]
-    tasks_recomputed: int  # open tasks whose provisional deadline was computed again
-    timers_recomputed: int  # instances whose add_working_days timers moved
-
-
-def import_year(text: str, actor_id: int | None) -> Imported:
-    """A year's official schedule as CSV (date,workday,name); it replaces the rows of the years it covers and marks
-    them covered. Nothing is imported if any line is wrong. Then provisional deadlines are computed again."""
-    rows, years = _store_schedule(text, actor_id)
-    return Imported(rows, years, *_recompute_after(years))
-
-
-def confirm_year(year: int, actor_id: int | None) -> Imported:
-    """An administrator entered a year's days one by one (set_day) and declares the year complete."""
-    if not 1900 < year < 2200:
-        raise Invalid(f"年份 {year} 不合理 (implausible year)")
-    _mark_covered([year], "admin")
-    return Imported(0, [year], *_recompute_after([year]))
-
-
 @writes
-def _store_schedule(text: str, actor_id: int | None) -> tuple[int, list[int]]:
+def store_schedule(text: str, actor_id: int | None) -> tuple[int, list[int]]:
     rows, errors = calendar.parse_schedule_csv(text)
     if errors:
         raise Invalid("日历文件有误，未导入任何内容 (nothing imported)", errors=errors)
@@ -91,23 +68,16 @@ def _store_schedule(text: str, actor_id: int | None) -> tuple[int, list[int]]:
     db.session.flush()
     for row in rows:
         _put(calendar.Day(row.day, row.workday, row.name, "import"), actor_id)
-    _mark_covered(years, "import")
+    mark_covered(years, "import")
     return len(rows), years
 
 
 @writes
-def _mark_covered(years: list[int], source: str) -> None:
+def mark_covered(years: list[int], source: str) -> None:
     for year in years:
         if db.session.get(CalendarYear, year) is None:
             db.session.add(CalendarYear(year=year, source=source, entered_at=clock.now()))
     workcalendar.forget()
-
-
-def _recompute_after(years: list[int]) -> tuple[int, int]:
-    """Deadlines that ended in (or ran through) these years may have been provisional."""
-    workcalendar.forget()
-    since = datetime.combine(date(min(years), 1, 1), time(0), tzinfo=calendar.SHANGHAI)
-    return sla.recompute_provisional_tasks(), timers.recompute_calendar_timers(since)
 
 
 def days_of_year(year: int) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Read models for the administration pages (issue 7 §7): units with their people, a year of the holiday calendar."""
+"""The holiday calendar as the administration page shows it (issue 7 §7): a year as twelve month grids."""
 
 from __future__ import annotations
 
@@ -6,24 +6,8 @@ import calendar as month_grid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-
-from app.extensions import db
-from app.models import Unit, User
-from app.services import calendar_admin, workcalendar
-
-UNIT_KINDS = {"csc": "客服中心", "branch": "主营分公司", "department": "职能部门"}
-
-
-@dataclass(frozen=True)
-class UnitRow:
-    unit: Unit
-    people: int
-
-
-def units() -> list[UnitRow]:
-    counts = dict(db.session.execute(select(User.unit_id, func.count()).group_by(User.unit_id)).all())
-    return [UnitRow(u, counts.get(u.id, 0)) for u in db.session.scalars(select(Unit).order_by(Unit.id))]
+from app.calendar import admin as calendar_admin
+from app.calendar import table as workcalendar
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from app import create_app
-from app.cli_calendar import calendar_group
-from app.services.errors import ServiceError
+from app.cli.calendar import calendar_group
+from app.core.errors import ServiceError
 
 
 def _fail(err: Exception) -> None:
@@ -34,7 +34,7 @@ main.add_command(calendar_group)
 def deploy(paths: tuple[Path, ...]) -> None:
     """Deploy BPMN files (default: processes/). Idempotent: unchanged files keep their version."""
     from app import engine
-    from app.services import definitions
+    from app.platform import definitions
 
     targets = list(paths) or [current_app.config["GASFLOW"].processes_dir]
     try:
@@ -60,7 +60,7 @@ def users() -> None:
 @click.option("--superior")
 @with_appcontext
 def users_add(username, unit, roles, password, display_name, superior) -> None:
-    from app.services import users as user_service
+    from app.org import users as user_service
 
     try:
         user = user_service.add_user(username, password, unit, list(roles), display_name, superior)
@@ -74,7 +74,7 @@ def users_add(username, unit, roles, password, display_name, superior) -> None:
 @with_appcontext
 def users_token(username) -> None:
     """Print a new bearer token (the previous one stops working)."""
-    from app.services import users as user_service
+    from app.org import users as user_service
 
     try:
         click.echo(user_service.issue_token(username))
@@ -92,7 +92,7 @@ def audit() -> None:
 @click.option("--all", "all_", is_flag=True, help="every instance")
 @with_appcontext
 def audit_verify(instance_id, all_) -> None:
-    from app.services import audit as audit_service
+    from app.platform import audit as audit_service
 
     if instance_id is None and not all_:
         raise click.UsageError("give an instance id or --all")
@@ -112,7 +112,7 @@ def audit_verify(instance_id, all_) -> None:
 @click.argument("instance_id", type=int)
 @with_appcontext
 def audit_replay(instance_id) -> None:
-    from app.services import audit as audit_service
+    from app.platform import audit as audit_service
 
     try:
         report = audit_service.replay(instance_id)
@@ -132,7 +132,7 @@ def clock() -> None:
 @click.argument("when")
 @with_appcontext
 def clock_set(when) -> None:
-    from app.services import clock_admin
+    from app.platform import clock_admin
 
     try:
         target = datetime.fromisoformat(when)
@@ -147,7 +147,7 @@ def clock_set(when) -> None:
 @clock.command("reset")
 @with_appcontext
 def clock_reset() -> None:
-    from app.services import clock_admin
+    from app.platform import clock_admin
 
     try:
         clock_admin.reset_clock()
@@ -165,7 +165,7 @@ def timers() -> None:
 @with_appcontext
 def timers_sweep() -> None:
     """Fire every due timer once (one pass)."""
-    from app.services import timers as timer_service
+    from app.platform import timers as timer_service
 
     click.echo(f"{timer_service.sweep()} timer(s) fired")
 
@@ -190,8 +190,9 @@ def setup(demo: bool) -> None:
     """Migrate the database, seed the calendar, deploy processes/ and (by default) load demo data. Idempotent."""
     from flask_migrate import upgrade
 
-    from app.services import calendar_admin, definitions
-    from app.services import demo as demo_service
+    from app import demo as demo_service
+    from app.calendar import admin as calendar_admin
+    from app.platform import definitions
 
     upgrade()
     added = calendar_admin.seed_from_package()
@@ -226,14 +227,13 @@ def serve(host, port, threads, with_scheduler) -> None:
     waitress.serve(app, host=host, port=port, threads=threads, ident="gasflow")
 
 
-from app import cli_arrears, cli_customers  # noqa: E402  (issue 4 and 6 commands)
+from app import areas  # noqa: E402
+from app.cli import customers as cli_customers  # noqa: E402  (issue 4: the archive, demo data, backups)
 
 main.add_command(cli_customers.customers)
 main.add_command(cli_customers.demo)
 main.add_command(cli_customers.backup)
 main.add_command(cli_customers.restore)
-main.add_command(cli_arrears.arrears)
-
-from app.cli_complaints import complaints  # noqa: E402  (issue 5: the monthly complaint report, C14.2)
-
-main.add_command(complaints)
+for _area in areas.modules():  # each business area's own sub-group (gasflow complaints …, gasflow arrears …)
+    for _command in _area.cli_commands():
+        main.add_command(_command)

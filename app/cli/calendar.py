@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.services.errors import ServiceError
+from app.core.errors import ServiceError
 
 
 @click.group("calendar")
@@ -21,14 +21,14 @@ def calendar_group() -> None:
 @with_appcontext
 def import_file(file: Path) -> None:
     """Import FILE (CSV with header date,workday,name). Nothing is imported if any line is wrong."""
-    from app.services import calendar_admin
+    from app.platform import deadlines
 
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise click.ClickException(f"{file}: 文件不是 UTF-8 编码 (not UTF-8)") from None
     try:
-        result = calendar_admin.import_year(text, None)
+        result = deadlines.import_year(text, None)
     except ServiceError as err:
         for line in err.extra.get("errors", []):
             click.echo(f"{file}: {line}", err=True)
@@ -42,7 +42,7 @@ def import_file(file: Path) -> None:
 @with_appcontext
 def years() -> None:
     """List the years the table covers; warn while next year is missing (from 1 December)."""
-    from app.services import workcalendar
+    from app.calendar import table as workcalendar
 
     covered = workcalendar.covered_years()
     click.echo(f"covered: {covered[0]}-{covered[-1]}" if covered else "covered: none")

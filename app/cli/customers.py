@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.services.errors import ServiceError
+from app.core.errors import ServiceError
 
 
 def _fail(err: ServiceError) -> None:
@@ -17,7 +17,7 @@ def _fail(err: ServiceError) -> None:
 
 
 def _backup_now(reason: str) -> None:
-    from app.services import backup
+    from app.platform import backup
 
     result = backup.create_backup()
     click.echo(f"backup {result.path} ({reason})")
@@ -36,7 +36,7 @@ def customers() -> None:
 def import_command(file: Path, skip_bad: bool, take_backup: bool) -> None:
     """Import a CSV (UTF-8 with or without BOM, or GBK from Excel). Nothing is imported if any row is bad,
     unless --skip-bad."""
-    from app.services import customer_import
+    from app.customers import importer as customer_import
 
     try:
         report = customer_import.import_csv(file.read_bytes(), skip_bad=skip_bad)
@@ -60,7 +60,7 @@ def import_command(file: Path, skip_bad: bool, take_backup: bool) -> None:
 @with_appcontext
 def export_command(file: Path | None, branch: str | None) -> None:
     """Write the archive as CSV (UTF-8 with BOM, full numbers; the export is logged, S21.4). Default: stdout."""
-    from app.services import customer_export
+    from app.customers import export as customer_export
 
     try:
         if file is None:
@@ -80,7 +80,7 @@ def demo(count: int) -> None:
     """Migrate, load the demo directory (units, staff, customer managers) and a plausible customer archive."""
     from flask_migrate import upgrade
 
-    from app.services import demo as demo_service
+    from app import demo as demo_service
 
     upgrade()
     for line in demo_service.load_full_directory():
@@ -99,7 +99,7 @@ def demo(count: int) -> None:
 @with_appcontext
 def backup(directory: Path | None) -> None:
     """Write a consistent snapshot with its manifest and sha256 checksum (S21.3)."""
-    from app.services import backup as backup_service
+    from app.platform import backup as backup_service
 
     try:
         result = backup_service.create_backup(directory)
@@ -115,7 +115,7 @@ def backup(directory: Path | None) -> None:
 @with_appcontext
 def restore(file: Path, yes: bool) -> None:
     """Replace the database with a backup: checksum first, then every table compared with the manifest."""
-    from app.services import backup as backup_service
+    from app.platform import backup as backup_service
 
     if not yes:
         click.confirm("这将用备份替换当前数据库的全部数据，继续？(replace the whole database)", abort=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.services.errors import ServiceError
+from app.core.errors import ServiceError
 
 
 @click.group()
@@ -24,7 +24,9 @@ def complaints() -> None:
 def report(month, csv_path, xlsx_path, notify) -> None:
     """Print a month's counts; optionally export them and tell the responsible leader (once per month)."""
     from app import clock
-    from app.services import complaint_report, complaint_report_export, complaint_report_notice
+    from app.complaints import export as complaint_report_export
+    from app.complaints import notice as complaint_report_notice
+    from app.complaints import report as complaint_report
 
     month = month or complaint_report.previous_month(clock.now())
     try:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 
 from app import clock
-from app.services.complaint_report import NOT_RATED, SATISFACTION_LEVELS, MonthlyReport, labels
-from app.services.errors import Invalid
+from app.complaints.report import NOT_RATED, SATISFACTION_LEVELS, MonthlyReport, labels
+from app.core.errors import Invalid
 
 ANSWER_LIMIT_WORKING_DAYS = 5  # C14.1
 PARTS = ("summary", "cases")

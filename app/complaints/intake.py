@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 
 from app import clock
+from app.core.errors import Invalid, NotFound
+from app.core.tx import writes
+from app.customers import records as customers
 from app.extensions import db
 from app.models import Correlation, ProcessInstance, Unit, User
-from app.services import customers, forms, history, instances
-from app.services.errors import Invalid, NotFound
-from app.services.history import NewEvent
-from app.services.tx import writes
+from app.platform import forms, history, instances
+from app.platform.history import NewEvent
 
 PROCESS = "complaint"
 INTERNAL_CHANNELS = {"hotline", "counter", "letter", "visit"}

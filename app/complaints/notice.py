@@ -15,11 +15,12 @@ import logging
 from datetime import datetime, time
 
 from app import clock
+from app.complaints import report as complaint_report
+from app.core.errors import Conflict, NotFound
+from app.core.tx import writes
 from app.extensions import db
 from app.models import AppSetting, ProcessInstance
-from app.services import complaint_report, definitions, instances
-from app.services.errors import Conflict, NotFound
-from app.services.tx import writes
+from app.platform import definitions, instances
 
 REPORT_PROCESS = "complaint_monthly_report"
 MARKER = "complaint_monthly_report:"

@@ -13,15 +13,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from app import clock
-from app.services import access, complaints, directory, forms, instances
-from app.services.errors import Invalid, NotFound
-from app.web.pages import pages
+from app.complaints import export as complaint_report_export
+from app.complaints import intake as complaints
+from app.complaints import report as complaint_report
+from app.core.errors import Invalid, NotFound
+from app.org import access, directory
+from app.platform import forms, instances
 from app.web.pages.common import plain, signed_in
 from app.web.pages.schema_form import choices_of
+
+blueprint = Blueprint(
+    "complaints", __name__, template_folder="templates", static_folder="static", static_url_path="/static/complaints"
+)
 
 TEXT_FIELDS = ("complainant.name", "complainant.phone", "complainant.address", "account_no", "external_ref",
                "about.user", "about.unit", "matter", "description", "answer")  # fmt: skip
@@ -106,13 +113,13 @@ def _render(user, form: MultiDict, errors: dict[str, str], loose: list[str], war
     )
 
 
-@pages.get("/start/complaint")
+@blueprint.get("/start/complaint")
 @signed_in
 def complaint_intake(user):
     return _render(user, MultiDict(), {}, [], {"open": [], "closed": []})
 
 
-@pages.post("/start/complaint")
+@blueprint.post("/start/complaint")
 @signed_in
 def complaint_intake_submit(user):
     data = payload_of(request.form)
@@ -137,11 +144,38 @@ def complaint_intake_submit(user):
         flash(f"已受理，案件编号 {result.case_no}，客服中心已收到。", "ok")
     if result.internal_to_external:
         flash("此投诉系内部投诉未解决后的外部投诉，已标记“内部转外部”（C8）。", "info")
-    return redirect(url_for("pages.complaint_intake", last=result.instance_id), code=303)
+    return redirect(url_for("complaints.complaint_intake", last=result.instance_id), code=303)
 
 
-@pages.get("/complaints/intake/earlier")
+@blueprint.get("/complaints/intake/earlier")
 @signed_in
 def complaint_intake_earlier(user):
     """The repeat warning as the agent types (htmx): earlier cases on the same matter from this phone or account."""
     return render_template("complaints/_earlier.html", warnings=_warnings(payload_of(request.args)))
+
+
+# The monthly valid-complaint report page (C14.2) for 客服中心, unit heads and 分管领导; files come from the API.
+
+
+def _sections(report) -> list[tuple[str, list[tuple[str, object]]]]:
+    """Summary rows grouped by section, in the order the service gives them."""
+    grouped: dict[str, list[tuple[str, object]]] = {}
+    for section, item, value in complaint_report_export.summary_rows(report):
+        grouped.setdefault(section, []).append((item, value))
+    return list(grouped.items())
+
+
+@blueprint.get("/reports/complaints/monthly")
+@signed_in
+def complaint_report_page(user):
+    complaint_report.require_reader(user)
+    month = request.args.get("month") or complaint_report.previous_month(clock.now())
+    report = complaint_report.compile_month(month)
+    return render_template(
+        "complaints/report.html",
+        report=report,
+        sections=_sections(report),
+        lines=complaint_report_export.case_rows(report),
+        headers=complaint_report_export.CASE_HEADERS,
+        last_month=complaint_report.previous_month(clock.now()),
+    )

@@ -24,13 +24,13 @@ from datetime import datetime, time
 from sqlalchemy import func, select
 
 from app import clock
+from app.complaints.intake import PROCESS
+from app.core.errors import Forbidden, Invalid
 from app.extensions import db
 from app.models import Event, HumanTask, ProcessInstance, User
-from app.services import forms, instances
-from app.services.access import OVERSEERS
-from app.services.complaints import PROCESS
-from app.services.errors import Forbidden, Invalid
-from app.services.groups import groups_of
+from app.org.access import OVERSEERS
+from app.org.groups import groups_of
+from app.platform import forms, instances
 
 LEADER_GROUP = "分管领导"  # the lane of processes/complaint_monthly_report.bpmn (C14.2)
 SATISFACTION_LEVELS = ["非常满意", "满意", "一般", "不满意", "非常不满意"]

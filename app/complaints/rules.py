@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.core.errors import Invalid
 from app.extensions import db
 from app.models import User
-from app.services import directory
-from app.services.errors import Invalid
+from app.org import directory
 
 
 def _user(username: str) -> User | None:

@@ -17,8 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from app.core.errors import Conflict
 from app.extensions import db
-from app.services.errors import Conflict
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -10,9 +10,9 @@ from itertools import islice
 from sqlalchemy import Connection, insert, text
 
 from app import clock
+from app.customers.fields import reversed_digits
 from app.extensions import db
 from app.models import Customer, CustomerPhone
-from app.services.customer_fields import reversed_digits
 
 BATCH = 5_000
 _CUSTOMER_COLUMNS = (

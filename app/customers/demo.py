@@ -8,7 +8,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from app.services.customer_fields import USCC_CHARS, credit_check_char, resident_check_digit
+from app.customers.fields import USCC_CHARS, credit_check_char, resident_check_digit
 
 # district -> (account prefix, administrative division code, towns / sub-districts)
 DISTRICTS = {

@@ -11,13 +11,13 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
+from app.core.errors import NotFound
+from app.core.tx import writes
+from app.customers.importer import HEADERS
+from app.customers.records import log_view
 from app.extensions import db
 from app.models import CLASSES, SUPPLY_STATUSES, Customer, CustomerPhone, Unit, User
-from app.services.customer_import import HEADERS
-from app.services.customers import log_view
-from app.services.directory import DirectoryLookup
-from app.services.errors import NotFound
-from app.services.tx import writes
+from app.org.directory import DirectoryLookup
 
 CHUNK = 5_000
 PHONE_SEPARATOR = ";"

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app.core.errors import Invalid
+from app.core.tx import writes
+from app.customers.bulk import insert_customers
+from app.customers.fields import manager_problem, parse_fields
+from app.customers.records import resolve_references
 from app.extensions import db
 from app.models import Customer
-from app.services.customer_bulk import insert_customers
-from app.services.customer_fields import manager_problem, parse_fields
-from app.services.customers import resolve_references
-from app.services.directory import DirectoryLookup
-from app.services.errors import Invalid
-from app.services.tx import writes
+from app.org.directory import DirectoryLookup
 
 # Field -> accepted header names; the first one is what export writes.
 HEADERS = {

@@ -12,14 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app import clock
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.tx import writes
+from app.customers import masking
+from app.customers.fields import manager_problem, parse_fields, reversed_digits
 from app.extensions import db
 from app.models import Customer, CustomerPhone, CustomerView, User
-from app.services import masking
-from app.services.access import require_role
-from app.services.customer_fields import manager_problem, parse_fields, reversed_digits
-from app.services.directory import DirectoryLookup
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.tx import writes
+from app.org.access import require_role
+from app.org.directory import DirectoryLookup
 
 
 def _archive_office(user: User) -> bool:

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
+from app.core.errors import Invalid
+from app.customers import masking
+from app.customers.fields import reversed_digits
 from app.extensions import db
 from app.models import Customer, CustomerPhone
-from app.services import masking
-from app.services.customer_fields import reversed_digits
-from app.services.directory import DirectoryLookup
-from app.services.errors import Invalid
+from app.org.directory import DirectoryLookup
 
 MIN_PHONE_DIGITS = 4
 MAX_LIMIT = 100

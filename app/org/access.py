@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import exists, or_, select
 
+from app.core.errors import Forbidden
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, User
-from app.services.errors import Forbidden
-from app.services.groups import groups_of
+from app.org.groups import groups_of
 
 OVERSEERS = {"auditor", "admin"}
 

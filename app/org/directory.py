@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy import and_, func, or_, select
 
 from app import clock
+from app.core.errors import Forbidden, Invalid, NotFound
+from app.core.tx import writes
 from app.extensions import db
 from app.models import CONFLICT_KINDS, ROLES, ConflictDeclaration, Unit, User, UserRole
-from app.services.errors import Forbidden, Invalid, NotFound
-from app.services.tx import writes
 
 UNIT_KINDS = {"csc": "客服中心", "branch": "主营分公司", "department": "职能部门"}
 

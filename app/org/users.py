@@ -14,10 +14,10 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
+from app.core.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from app.core.tx import writes
 from app.extensions import db
 from app.models import ROLES, Unit, User, UserRole
-from app.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
-from app.services.tx import writes
 
 # After this many wrong passwords in a row, each further try waits (issue 7: a delay after several failures).
 FAILURES_BEFORE_DELAY = 5

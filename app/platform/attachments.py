@@ -17,12 +17,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import clock
+from app.core.errors import Invalid, NotFound
+from app.core.tx import writes
 from app.extensions import db
 from app.models import Event, User
-from app.services import history, instances
-from app.services.errors import Invalid, NotFound
-from app.services.history import NewEvent
-from app.services.tx import writes
+from app.platform import history, instances
+from app.platform.history import NewEvent
 
 MAX_ATTACHMENT_BYTES = 5_000_000
 KIND = "attachment_added"

@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 
 from app import engine
+from app.core.errors import NotFound
 from app.extensions import db
 from app.models import ProcessInstance
-from app.services import definitions, history, script_functions
-from app.services.errors import NotFound
-from app.services.history import ChainReport
-from app.services.runtime import runtime
+from app.platform import definitions, history, script_functions
+from app.platform.history import ChainReport
+from app.platform.runtime import runtime
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import clock
+from app.core.errors import Invalid, ServiceError
 from app.extensions import db
-from app.services import backup_files
-from app.services.errors import Invalid, ServiceError
+from app.platform import backup_files
 
 ADVISORY_LOCK = 0x4746_4255  # "GFBU": one scheduled backup at a time across scheduler processes
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from app.services.errors import Invalid, NotFound
+from app.core.errors import Invalid, NotFound
 
 PREFIX = "gasflow-"
 SUFFIXES = {"sqlite": ".sqlite3", "postgresql": ".pgdump"}

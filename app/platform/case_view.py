@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app import clock
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, User
-from app.services import forms, history, instances, start_forms, tasks
-from app.services.errors import ServiceError
-from app.services.runtime import runtime
+from app.platform import forms, history, instances, start_forms, tasks
+from app.platform.runtime import runtime
 
 _ACTIVE = {"READY", "STARTED", "WAITING"}
 

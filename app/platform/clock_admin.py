@@ -9,10 +9,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import clock
+from app.core.errors import Forbidden, Invalid
+from app.core.tx import writes
 from app.extensions import db
 from app.models import AppSetting
-from app.services.errors import Forbidden, Invalid
-from app.services.tx import writes
 
 KEY = "clock_offset_seconds"
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app import clock
+from app.core.errors import Invalid, NotFound
+from app.core.tx import writes
 from app.extensions import db
 from app.models import AppSetting, User
-from app.services.access import require_role
-from app.services.errors import Invalid, NotFound
-from app.services.tx import writes
+from app.org.access import require_role
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app import clock, engine
+from app.core.errors import Invalid, NotFound
+from app.core.tx import writes
 from app.extensions import db
 from app.models import ProcessDefinition
-from app.services import forms
-from app.services.errors import Invalid, NotFound
-from app.services.tx import writes
+from app.platform import forms
 
 
 def _check_forms(definition: engine.Definition, filename: str) -> list[engine.Problem]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 from app import clock
+from app.core.errors import Invalid
+from app.core.tx import writes
 from app.extensions import db
 from app.models import AppSetting, User
-from app.services.errors import Invalid
-from app.services.tx import writes
 
 MAX_DRAFT_BYTES = 200_000
 

@@ -10,7 +10,7 @@ from flask import current_app
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
-from app.services.errors import Invalid, NotFound
+from app.core.errors import Invalid, NotFound
 
 _MESSAGES = {
     "required": "必填",

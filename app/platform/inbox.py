@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, or_, select
 
 from app import clock
+from app.calendar import table as workcalendar
 from app.extensions import db
 from app.models import HumanTask, ProcessDefinition, User
-from app.services import tasks, workcalendar
-from app.services.groups import groups_of
+from app.org.groups import groups_of
+from app.platform import tasks
 
 # "即将到期": open tasks due within this window that are not overdue yet.
 DUE_SOON = timedelta(hours=24)

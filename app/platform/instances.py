@@ -11,20 +11,21 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 
 from app import clock
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.tx import writes
 from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessDefinition, ProcessInstance, User
-from app.services import access, definitions, forms, projections, task_rules
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.groups import groups_of
-from app.services.runtime import runtime
-from app.services.steps import (
+from app.org import access
+from app.org.groups import groups_of
+from app.platform import definitions, forms, projections, task_rules
+from app.platform.runtime import runtime
+from app.platform.steps import (
     INSTANCES,
     NotWaiting,
     apply_step,
     as_recorded,
     read_live,
 )
-from app.services.tx import writes
 
 
 @writes
@@ -142,23 +143,6 @@ def deliver_to_waiting(name: str, correlation: dict, payload: dict, user: User |
             continue
         caught.append(instance.id)
     return caught
-
-
-def deliver_message(name: str, correlation: dict, payload: dict, user: User | None) -> list[int]:
-    """Deliver, or answer 404 naming the keys: a message nobody waits for (e.g. a payment for an account with no
-    open arrears case) is kept in the unmatched-messages list, in its own transaction, for staff to resolve."""
-    caught = deliver_to_waiting(name, correlation, payload, user)
-    if caught:
-        return caught
-    from app.services import unmatched_messages
-
-    kept = unmatched_messages.keep(name, correlation, payload, user)
-    keys = "、".join(f"{k}={v}" for k, v in correlation.items())
-    raise NotFound(
-        f"没有正在等待消息 {name} 的流程实例（{keys}），消息已存入未匹配消息 #{kept} 待处理 "
-        f"(no instance is waiting for this message; kept as unmatched message {kept})",
-        unmatched_id=kept,
-    )
 
 
 def get(instance_id: int) -> ProcessInstance:

@@ -1,4 +1,5 @@
-"""Messages no case was waiting for (issue 6): kept by instances.deliver_message so nothing is lost (a payment for an
+"""Messages to cases (issue 2 §8): delivered to the instances whose correlation keys match; those no case was waiting
+for (issue 6) are kept so nothing is lost (a payment for an
 account with no open arrears case), listed for staff, and resolved — delivered again once a case waits for it, or
 closed with a note saying how it was handled outside the system."""
 
@@ -11,12 +12,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app import clock
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.tx import writes
 from app.extensions import db
 from app.models import UnmatchedMessage, User
-from app.services import history
-from app.services.access import require_role
-from app.services.errors import Conflict, Invalid, NotFound
-from app.services.tx import writes
+from app.org.access import require_role
+from app.platform import history, instances
 
 MAY_RESOLVE = ("staff", "admin")
 
@@ -61,6 +62,21 @@ def keep(name: str, correlation: dict, payload: dict, user: User | None) -> int:
     return row.id
 
 
+def deliver_message(name: str, correlation: dict, payload: dict, user: User | None) -> list[int]:
+    """Deliver, or answer 404 naming the keys: a message nobody waits for (e.g. a payment for an account with no
+    open arrears case) is kept in the unmatched-messages list, in its own transaction, for staff to resolve."""
+    caught = instances.deliver_to_waiting(name, correlation, payload, user)
+    if caught:
+        return caught
+    kept = keep(name, correlation, payload, user)
+    keys = "、".join(f"{k}={v}" for k, v in correlation.items())
+    raise NotFound(
+        f"没有正在等待消息 {name} 的流程实例（{keys}），消息已存入未匹配消息 #{kept} 待处理 "
+        f"(no instance is waiting for this message; kept as unmatched message {kept})",
+        unmatched_id=kept,
+    )
+
+
 def list_messages(user: User, include_resolved: bool = False, account_no: str | None = None) -> list[UnmatchedView]:
     require_role(user, *MAY_RESOLVE)
     query = select(UnmatchedMessage).order_by(UnmatchedMessage.received_at.desc(), UnmatchedMessage.id.desc())
@@ -79,8 +95,6 @@ def open_count() -> int:
 @writes
 def resolve(message_id: int, user: User, note: str | None = None, redeliver: bool = False) -> UnmatchedView:
     """Redeliver (a case now waits for it: e.g. the arrears case was opened meanwhile) or close with a note."""
-    from app.services import instances
-
     require_role(user, *MAY_RESOLVE)
     row = db.session.get(UnmatchedMessage, message_id, populate_existing=True)
     if row is None:

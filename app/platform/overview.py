@@ -10,12 +10,12 @@ from datetime import datetime, time
 from sqlalchemy import case, func, select
 
 from app import clock
+from app.core.errors import Forbidden
 from app.extensions import db
 from app.models import Event, HumanTask, ProcessInstance, User
-from app.services import tasks
-from app.services.access import OVERSEERS
-from app.services.errors import Forbidden
-from app.services.groups import HEAD_LANE
+from app.org.access import OVERSEERS
+from app.org.groups import HEAD_LANE
+from app.platform import tasks
 
 _READY = tasks.READY
 ESCALATION_LIMIT = 50

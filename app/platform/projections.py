@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from app import engine
+from app.core.data_paths import value_at
 from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessInstance, Timer, User
-from app.services import groups, sla
-from app.services.data_paths import value_at
-from app.services.history import NewEvent
+from app.org import groups
+from app.platform import sla
+from app.platform.history import NewEvent
 
 # Table-level statements on the write path: the ORM's bulk machinery costs more than the SQL it sends.
 TASKS = HumanTask.__table__

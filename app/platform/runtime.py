@@ -8,17 +8,17 @@ from threading import Lock
 from flask import current_app
 
 from app import engine
+from app.core.errors import NotFound
 from app.extensions import db
 from app.models import ProcessDefinition
-from app.services.errors import NotFound
-from app.services.script_functions import script_functions
+from app.platform.script_functions import script_functions
 
 _CACHE_SIZE = 256
 
 
 class Runtime:
-    def __init__(self, timeout_seconds: float, max_data_bytes: int):
-        self.engine = engine.Engine(script_functions(), timeout_seconds, max_data_bytes)
+    def __init__(self, timeout_seconds: float, max_data_bytes: int, area_functions: dict | None = None):
+        self.engine = engine.Engine(script_functions(area_functions), timeout_seconds, max_data_bytes)
         self._definitions: OrderedDict[int, engine.Definition] = OrderedDict()
         self._lock = Lock()
 

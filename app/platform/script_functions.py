@@ -10,9 +10,9 @@ Functions (all take and return JSON-friendly values; instants are ISO-8601 strin
   field names the flag ``<field>_provisional`` so the inbox shows it (services/sla.py, ``dueField``).
 - ``add_days(start, n)`` -> ISO (Asia/Shanghai); the end (24:00) of the n-th calendar day after the start day, moved to
   the end of the next working day when that day is off (Civil Code art. 201, 203; S24.6 payment deadline);
-- ``setting(name)`` -> a company setting (services/company_settings.py, e.g. ``arrears_notice_days``);
-- ``set_supply_status(account_no, status)`` -> the status before; sets the customer's supply status (S24.6, S24.7)
-  through services/supply.py in the step's transaction. Replay serves the recorded answer and changes nothing.
+- ``setting(name)`` -> a company setting (platform/company_settings.py, e.g. ``arrears_notice_days``);
+
+Business areas add their own (core.registry), e.g. supply's ``set_supply_status``; they are recorded the same way.
 
 Replay must reproduce a step exactly, but a calendar answer changes when an administrator edits the table. So every
 call made during an engine step is recorded — (function, args, result) in the event's ``payload["calls"]`` — and replay
@@ -28,8 +28,9 @@ from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 
 from app import calendar, clock
+from app.calendar import table as workcalendar
 from app.engine import EngineError
-from app.services import workcalendar
+from app.platform import company_settings
 
 
 def _parse(value: str | datetime) -> datetime:
@@ -88,15 +89,7 @@ def add_days(start: str | datetime, n: int) -> str:
 
 
 def setting(name: str) -> object:
-    from app.services import company_settings
-
     return company_settings.get(str(name))
-
-
-def set_supply_status(account_no: str, status: str) -> str:
-    from app.services import supply
-
-    return supply.set_status(account_no, status)
 
 
 class ReplayMismatch(EngineError):
@@ -174,16 +167,16 @@ def _logged(name: str, fn: Callable) -> Callable:
     return call
 
 
-REGISTRY: dict[str, Callable] = {
+PLATFORM_FUNCTIONS: dict[str, Callable] = {
     "now": now,
     "add_hours": add_hours,
     "add_working_days": add_working_days,
     "add_working_days_provisional": add_working_days_provisional,
     "add_days": add_days,
     "setting": setting,
-    "set_supply_status": set_supply_status,
 }
 
 
-def script_functions() -> dict[str, Callable]:
-    return {name: _logged(name, fn) for name, fn in REGISTRY.items()}
+def script_functions(area_functions: dict[str, Callable] | None = None) -> dict[str, Callable]:
+    """Everything a diagram may call: the platform's functions plus those the business areas registered."""
+    return {name: _logged(name, fn) for name, fn in {**PLATFORM_FUNCTIONS, **(area_functions or {})}.items()}

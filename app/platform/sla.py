@@ -18,13 +18,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from app import clock
+from app.calendar import table as workcalendar
+from app.core.data_paths import value_at
+from app.core.tx import writes
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance
-from app.services import history, workcalendar
-from app.services.data_paths import value_at
-from app.services.history import NewEvent
-from app.services.runtime import runtime
-from app.services.tx import writes
+from app.platform import history
+from app.platform.history import NewEvent
+from app.platform.runtime import runtime
 
 WORKING_DAYS = "working_days"
 

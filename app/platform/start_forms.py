@@ -10,11 +10,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app import engine
+from app.core.errors import Invalid
 from app.extensions import db
 from app.models import ProcessInstance, Unit, User
-from app.services import definitions, forms, instances
-from app.services.errors import Invalid
-from app.services.runtime import runtime
+from app.platform import definitions, forms, instances
+from app.platform.runtime import runtime
 
 
 def _generic_schema() -> dict:

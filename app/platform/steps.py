@@ -14,13 +14,13 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock, engine
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.tx import Retry
 from app.extensions import db
 from app.models import ProcessInstance, User
-from app.services import history, projections, script_functions
-from app.services.errors import Conflict, Invalid, NotFound
-from app.services.history import NewEvent
-from app.services.runtime import runtime
-from app.services.tx import Retry
+from app.platform import history, projections, script_functions
+from app.platform.history import NewEvent
+from app.platform.runtime import runtime
 
 SYSTEM = "system"
 

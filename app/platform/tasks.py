@@ -8,13 +8,13 @@ from datetime import datetime
 from sqlalchemy import Select, func, literal, literal_column, or_, select, update
 
 from app import clock
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.tx import writes
 from app.extensions import db
 from app.models import HumanTask, User
-from app.services import access, users
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.groups import groups_of
-from app.services.history import NewEvent, append
-from app.services.tx import writes
+from app.org import access, users
+from app.org.groups import groups_of
+from app.platform.history import NewEvent, append
 
 PAGE_SIZE = 50
 SCOPES = ("mine", "group", "all", "done")

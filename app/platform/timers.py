@@ -13,14 +13,14 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from app import clock
+from app.core.errors import Conflict, Invalid
+from app.core.tx import writes
 from app.extensions import db
 from app.models import ProcessInstance, Timer
-from app.services import history, script_functions
-from app.services.errors import Conflict, Invalid
-from app.services.history import NewEvent
-from app.services.runtime import runtime
-from app.services.steps import apply_step, run_engine, save_step, seed_of
-from app.services.tx import writes
+from app.platform import history, script_functions
+from app.platform.history import NewEvent
+from app.platform.runtime import runtime
+from app.platform.steps import apply_step, run_engine, save_step, seed_of
 
 SCHEDULER = "scheduler"
 # The registry function whose answers change when the holiday table gains a year (rules.md, unpublished years).

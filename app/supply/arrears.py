@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app import clock
+from app.core.errors import Invalid, NotFound
+from app.core.tx import writes
+from app.customers import records as customers
 from app.extensions import db
 from app.models import Correlation, Customer, ProcessInstance, User
-from app.services import customers, forms, history, instances, steps
-from app.services.errors import Invalid, NotFound
-from app.services.history import NewEvent
-from app.services.tx import writes
+from app.platform import forms, history, instances, steps
+from app.platform.history import NewEvent
 
 PROCESS = "arrears_disconnection"
 UPDATE_MESSAGE = "arrears_updated"

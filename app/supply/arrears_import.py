@@ -12,10 +12,10 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from app.core.errors import Invalid, ServiceError
+from app.customers.importer import decode
 from app.models import User
-from app.services import arrears
-from app.services.customer_import import decode
-from app.services.errors import Invalid, ServiceError
+from app.supply import arrears
 
 COLUMNS = ("account_no", "amount_owed", "since")
 

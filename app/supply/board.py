@@ -19,11 +19,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app import clock
+from app.core.errors import Forbidden
+from app.customers import masking
 from app.extensions import db
 from app.models import Correlation, Customer, Event, HumanTask, ProcessInstance, User
-from app.services import arrears, hazard, masking, tasks
-from app.services.access import OVERSEERS
-from app.services.errors import Forbidden
+from app.org.access import OVERSEERS
+from app.platform import tasks
+from app.supply import arrears, hazard
 
 LIMIT = 500
 CASE_KINDS = {arrears.PROCESS: "欠费停气", hazard.PROCESS: "隐患停气"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.services.errors import ServiceError
+from app.core.errors import ServiceError
 
 
 @click.group()
@@ -20,7 +20,7 @@ def arrears() -> None:
 @with_appcontext
 def import_command(file: Path) -> None:
     """Open a case per account (or update the account's open case). Columns: account_no,amount_owed,since."""
-    from app.services import arrears_import
+    from app.supply import arrears_import
 
     try:
         report = arrears_import.import_csv(file.read_bytes())

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core.errors import Invalid, NotFound
+from app.core.tx import writes
+from app.customers import records as customers
 from app.models import User
-from app.services import arrears, customers, forms, instances
-from app.services.errors import Invalid, NotFound
-from app.services.tx import writes
+from app.platform import forms, instances
+from app.supply import arrears
 
 PROCESS = "hazard_disconnection"
 

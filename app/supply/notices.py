@@ -10,11 +10,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app import clock
+from app.core.errors import NotFound, ServiceError
 from app.extensions import db
 from app.models import HumanTask, User
-from app.services import access, forms, instances
-from app.services.errors import NotFound, ServiceError
-from app.services.runtime import runtime
+from app.org import access
+from app.platform import forms, instances
+from app.platform.runtime import runtime
 
 PROCESS = "arrears_disconnection"
 NOTICE_TASK = "Task_notice"

@@ -3,17 +3,52 @@ it once that process exists."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 
 from app import clock
-from app.services import board as board_service
-from app.web.pages import pages
+from app.core.registry import CaseLink
+from app.supply import board as board_service
+from app.supply import notices
 from app.web.pages.common import signed_in
 
+blueprint = Blueprint("supply", __name__, template_folder="templates")
 
-@pages.get("/board")
+
+@blueprint.get("/board")
 @signed_in
 def board(user):
     query = request.args.get("q", "").strip()[:64]
     found = board_service.current_disconnections(user, query)
-    return render_template("board/index.html", board=found, q=query, now=clock.now(), limit=board_service.LIMIT)
+    return render_template("supply/board.html", board=found, q=query, now=clock.now(), limit=board_service.LIMIT)
+
+
+# The printable 缴费及停气通知书 of an arrears case (S24.6): HTML ready to print, and the same text as PDF.
+
+
+@blueprint.get("/cases/<int:instance_id>/notice")
+@signed_in
+def arrears_notice(user, instance_id: int):
+    notice = notices.arrears_notice(instance_id, user)
+    issued = notices.local(notice.issued_at, "%Y年%m月%d日")
+    return render_template("supply/arrears_notice.html", notice=notice, lines=notices.body_lines(notice), issued=issued)
+
+
+@blueprint.get("/cases/<int:instance_id>/notice.pdf")
+@signed_in
+def arrears_notice_pdf(user, instance_id: int):
+    notice = notices.arrears_notice(instance_id, user)
+    return pdf_response(notices.pdf(notice), notice.notice_no)
+
+
+def pdf_response(body: bytes, name: str) -> Response:
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="notice-{name}.pdf"'})  # fmt: skip
+
+
+def notice_links(process_key: str, data: dict, instance_id: int) -> list[CaseLink]:
+    """S24.6: the written notice exists once the diagram issued it (notice_no is set in the same step)."""
+    if process_key != notices.PROCESS or not data.get("notice_no"):
+        return []
+    label = f"缴费及停气通知书 {data['notice_no']}"
+    return [CaseLink(f"{label}：打印版", url_for("supply.arrears_notice", instance_id=instance_id)),
+            CaseLink("PDF", url_for("supply.arrears_notice_pdf", instance_id=instance_id))]  # fmt: skip

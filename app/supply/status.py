@@ -8,10 +8,10 @@ the step's event, so replay reproduces the step without touching the customer ag
 from __future__ import annotations
 
 from app import clock
+from app.core.errors import Invalid
+from app.customers import records as customers
 from app.extensions import db
 from app.models import SUPPLY_STATUSES
-from app.services import customers
-from app.services.errors import Invalid
 
 
 def set_status(account_no: str, status: str) -> str:

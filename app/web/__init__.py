@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, g, jsonify
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.services.errors import ServiceError
+from app.core.errors import ServiceError
 
 
 def register_web(app: Flask) -> None:
-    from app.web.api import api
+    from app.web.api import (  # noqa: F401  (routes register on import)
+        calendar,
+        customers,
+        definitions,
+        directory,
+        instances,
+        messages,
+        meta,
+        tasks,
+    )
+    from app.web.blueprints import api, pages
     from app.web.health import health
-    from app.web.pages import register_pages
+    from app.web.pages import (  # noqa: F401  (routes register on import)
+        admin,
+        case,
+        common,
+        inbox,
+        login,
+        overview,
+        start,
+        task,
+        unmatched,
+        vendor,
+    )
     from app.web.pages.errors import CSRF_GUIDANCE, html_error
 
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(health)
-    register_pages(app)
+    app.register_blueprint(pages)
+    app.register_blueprint(vendor.vendor)
+    common.install_template_helpers(app)
+
+    @app.teardown_request
+    def _forget_csrf_token(_exc):
+        # The token is cached per app context; one shared by many requests (tests, CLI) must not keep another
+        # session's token.
+        g.pop("csrf_token", None)
 
     @app.teardown_request
     def _end_request(_exc):

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from flask import g, request, session
 
+from app.core.errors import Unauthenticated
 from app.extensions import csrf
 from app.models import User
-from app.services import users
-from app.services.errors import Unauthenticated
+from app.org import users
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

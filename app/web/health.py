@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from app.services import system
+from app.platform import system
 
 health = Blueprint("health", __name__)
 

@@ -55,9 +55,10 @@ class Server:
 def server(tmp_path_factory):
     if not (ROOT / "node_modules" / "bpmn-js" / "dist").is_dir():
         pytest.fail("node_modules is missing: run `make test` (it runs npm ci) or `npm ci`")
-    from app import clock
+    from app import clock, demo
+    from app.calendar import admin as calendar_admin
     from app.extensions import db
-    from app.services import calendar_admin, definitions, demo
+    from app.platform import definitions
 
     folder = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{folder / 'gasflow.db'}"

@@ -21,7 +21,8 @@ def _fits_1366(page) -> None:
 def _start_case(server, business_key: str, data: dict, visit: bool | None = None) -> int:
     """A case started (and optionally registered) through the services, as the hotline agent would."""
     from app.models import HumanTask
-    from app.services import instances, tasks, users
+    from app.org import users
+    from app.platform import instances, tasks
 
     def run():
         agent = users.get_by_username("kf_agent")
@@ -120,7 +121,7 @@ def test_second_browser_sees_a_plain_409_sentence_when_the_task_was_just_claimed
 
 def test_overdue_badge_and_escalation_appear_after_the_clock_moves(server, open_page):
     from app import clock
-    from app.services import clock_admin, timers
+    from app.platform import clock_admin, timers
 
     _start_case(server, "BT-LATE", {"customer_name": "王五", "branch": "利州区分公司"}, visit=True)
     branch = open_page("lz_staff")

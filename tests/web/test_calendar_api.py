@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.integration.test_calendar_deadlines import SCHEDULE_2027, deploy_sla, start_complaint
+from tests.platform.test_deadlines import SCHEDULE_2027, deploy_sla, start_complaint
 
 
 def _due(client, person, start, days=5):

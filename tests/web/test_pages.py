@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from app import clock
-from app.services import attachments, case_view, instances, tasks
+from app.platform import attachments, case_view, instances, tasks
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -204,7 +204,7 @@ def test_case_page_marks_done_active_and_overdue_elements(app, people, sample, a
 
 
 def test_overdue_mark_follows_the_task_due_time(app, people):
-    from app.services import definitions
+    from app.platform import definitions
     from tests.browser.conftest import SLA_SAMPLE
 
     definitions.deploy(SLA_SAMPLE.encode("utf-8"), "platform_sample.bpmn")
@@ -213,7 +213,7 @@ def test_overdue_mark_follows_the_task_due_time(app, people):
     tasks.claim(register.id, people["kf_agent"].user)
     instances.complete_task(register.id, {"needs_visit": True}, people["kf_agent"].user)
     assert case_view.element_marks(instances.get(instance.id))["Task_visit"] == "active"
-    from app.services import clock_admin
+    from app.platform import clock_admin
 
     clock_admin.set_clock(clock.system_now() + timedelta(hours=3))
     assert case_view.element_marks(instances.get(instance.id))["Task_visit"] == "overdue"
@@ -280,7 +280,7 @@ def test_overview_is_for_heads_and_csc_and_counts_per_unit(app, people, sample):
     _start(people, "BK-OV2")
     assert sign_in(app, "lz_staff").get("/overview").status_code == 403
     page = sign_in(app, "kf_head").get("/overview").get_data(as_text=True)
-    assert re.search(r"<td>客服中心</td><td>2</td>", page) and "停气与停供看板" in page
+    assert re.search(r"<td>客服中心</td><td>2</td>", page) and 'href="/board"' in page
 
 
 def test_admin_pages_for_admins_only(app, people):
@@ -299,8 +299,8 @@ def test_admin_pages_for_admins_only(app, people):
 
 
 def test_start_page_customer_lookup_is_masked_and_fills_the_form(app, people, sample):
-    from app.services import customers
-    from tests.integration.test_customers import CX_CUSTOMER
+    from app.customers import records as customers
+    from tests.customers.test_records import CX_CUSTOMER
 
     customers.create(CX_CUSTOMER, people["admin"].user)
     agent = sign_in(app, "kf_agent")
@@ -314,7 +314,7 @@ def test_start_page_customer_lookup_is_masked_and_fills_the_form(app, people, sa
 
 
 def test_overview_on_time_rate_counts_tasks_done_before_their_due_time(app, people, at):
-    from app.services import definitions, overview
+    from app.platform import definitions, overview
     from tests.browser.conftest import SLA_SAMPLE
 
     definitions.deploy(SLA_SAMPLE.encode("utf-8"), "platform_sample.bpmn")

@@ -7,11 +7,14 @@ from datetime import date
 from flask import jsonify, request
 
 from app import calendar
-from app.services import access, calendar_admin, script_functions, workcalendar
-from app.services.errors import BadRequest
-from app.web.api import api
+from app.calendar import admin as calendar_admin
+from app.calendar import table as workcalendar
+from app.core.errors import BadRequest
+from app.org import access
+from app.platform import deadlines, script_functions
 from app.web.api.common import json_body
 from app.web.auth import login_required
+from app.web.blueprints import api
 
 MAX_DAYS = 3650
 
@@ -85,7 +88,7 @@ def covered_years(user):
 @login_required
 def confirm_year(user, year: int):
     access.require_role(user, "admin")
-    return jsonify(_imported(calendar_admin.confirm_year(year, user.id)))
+    return jsonify(_imported(deadlines.confirm_year(year, user.id)))
 
 
 @api.post("/calendar/import")
@@ -93,7 +96,7 @@ def confirm_year(user, year: int):
 def import_schedule(user):
     access.require_role(user, "admin")
     text = request.get_data(as_text=True)
-    return jsonify(_imported(calendar_admin.import_year(text, user.id)))
+    return jsonify(_imported(deadlines.import_year(text, user.id)))
 
 
 @api.get("/calendar/days")
@@ -104,7 +107,7 @@ def year_days(user):
     return jsonify({"year": year, "covered": covered, "days": calendar_admin.days_of_year(year)})
 
 
-def _imported(result: calendar_admin.Imported) -> dict:
+def _imported(result: deadlines.Imported) -> dict:
     return {
         "rows": result.rows,
         "years": result.years,

@@ -7,9 +7,9 @@ from datetime import datetime
 from flask import request
 
 from app import clock
+from app.core.errors import BadRequest
 from app.models import HumanTask, ProcessInstance
-from app.services import sla
-from app.services.errors import BadRequest
+from app.platform import sla
 
 
 def json_body() -> dict:

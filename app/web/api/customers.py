@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.services import customer_search, customers
-from app.services.errors import BadRequest
-from app.web.api import api
+from app.core.errors import BadRequest
+from app.customers import records as customers
+from app.customers import search as customer_search
 from app.web.api.common import iso, json_body, parse_instant
 from app.web.auth import login_required
+from app.web.blueprints import api
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:

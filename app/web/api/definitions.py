@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from app import engine
-from app.services import access, definitions
-from app.services.errors import BadRequest
-from app.web.api import api
+from app.core.errors import BadRequest
+from app.org import access
+from app.platform import definitions
 from app.web.api.common import iso
 from app.web.auth import login_required
+from app.web.blueprints import api
 
 
 def _definition_json(row) -> dict:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.services import directory
-from app.services.errors import BadRequest
-from app.web.api import api
+from app.core.errors import BadRequest
+from app.org import directory
 from app.web.api.common import iso, json_body
 from app.web.auth import login_required
+from app.web.blueprints import api
 
 
 def _user_json(user) -> dict:

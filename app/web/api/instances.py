@@ -6,11 +6,12 @@ import json
 
 from flask import jsonify
 
-from app.services import access, audit, history, instances, tasks
-from app.services.errors import Invalid
-from app.web.api import api
+from app.core.errors import Invalid
+from app.org import access
+from app.platform import audit, history, instances, tasks
 from app.web.api.common import instance_json, iso, json_body, task_json
 from app.web.auth import login_required
+from app.web.blueprints import api
 
 
 @api.post("/instances")
@@ -80,11 +81,3 @@ def migrate_instance(user, instance_id: int):
         raise Invalid("version 必须是整数版本号 (version must be an integer)")
     instance = instances.migrate(instance_id, version, user)
     return jsonify(_instance_view(instance))
-
-
-@api.post("/messages")
-@login_required
-def deliver_message(user):
-    body = json_body()
-    caught = instances.deliver_message(body.get("name"), body.get("correlation"), body.get("payload", {}), user)
-    return jsonify({"delivered_to": caught})

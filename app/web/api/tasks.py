@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.services import forms, instances, tasks
-from app.services.errors import BadRequest, Forbidden, Invalid
-from app.web.api import api
+from app.core.errors import BadRequest, Forbidden, Invalid
+from app.platform import forms, instances, tasks
 from app.web.api.common import json_body, parse_instant, task_json
 from app.web.auth import login_required
+from app.web.blueprints import api
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -7,19 +7,15 @@ from datetime import date, datetime
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from app import clock
-from app.services import (
-    access,
-    admin_views,
-    attachments,
-    calendar_admin,
-    clock_admin,
-    company_settings,
-    inbox_views,
-    users,
-    workcalendar,
-)
-from app.services.errors import Invalid, ServiceError
-from app.web.pages import pages
+from app.calendar import admin as calendar_admin
+from app.calendar import table as workcalendar
+from app.calendar import views as calendar_views
+from app.core.errors import Invalid, ServiceError
+from app.org import access, users
+from app.org import units as org_units
+from app.platform import attachments, clock_admin, company_settings, deadlines
+from app.platform import inbox as inbox_views
+from app.web.blueprints import pages
 from app.web.pages.common import plain, signed_in
 
 
@@ -32,7 +28,7 @@ def _admin(user) -> None:
 def admin_users(user):
     _admin(user)
     return render_template(
-        "admin/users.html", people=users.list_users(), units=admin_views.units(), kinds=admin_views.UNIT_KINDS
+        "admin/users.html", people=users.list_users(), units=org_units.units(), kinds=org_units.UNIT_KINDS
     )
 
 
@@ -46,7 +42,7 @@ def _year() -> int:
 def admin_calendar(user):
     _admin(user)
     year = _year()
-    months, covered = admin_views.year_view(year)
+    months, covered = calendar_views.year_view(year)
     return render_template(
         "admin/calendar.html", year=year, months=months, covered=covered, warning=workcalendar.coverage_warning()
     )
@@ -63,7 +59,7 @@ def admin_calendar_import(user):
         else request.form.get("csv", "")
     )
     try:
-        result = calendar_admin.import_year(text, user.id)
+        result = deadlines.import_year(text, user.id)
     except Invalid as err:
         problems = "；".join(str(e) for e in err.extra.get("errors", [])[:5])
         flash(f"{plain(err.detail)}。{problems}", "error")
@@ -78,7 +74,7 @@ def admin_calendar_import(user):
 def admin_calendar_confirm(user):
     _admin(user)
     year = int(request.form.get("year", "0") or 0)
-    result = calendar_admin.confirm_year(year, user.id)
+    result = deadlines.confirm_year(year, user.id)
     flash(f"{year} 年已确认录入完整，重算了 {result.tasks_recomputed} 个暂定期限。", "ok")
     return redirect(url_for("pages.admin_calendar", year=year), code=303)
 

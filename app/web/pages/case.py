@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from flask import Response, render_template, send_file
 
-from app.services import access, attachments, case_view, instances
-from app.web.pages import pages
+from app.core.registry import registry
+from app.org import access
+from app.platform import attachments, case_view, instances
+from app.web.blueprints import pages
 from app.web.pages.common import signed_in
 
 
 def case_context(user, instance) -> dict:
     access.require_view_instance(user, instance)
     summary = case_view.summary(instance)
+    links = [link for make in registry().case_links for link in make(instance.process_key, summary.data, instance.id)]
     return {
         "case": summary,
+        "case_links": links,
         "marks": case_view.element_marks(instance),
         "timeline": case_view.timeline(instance),
         "assignees": case_view.assignee_names(summary.open_tasks),

@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 
 from app import clock
+from app.core.registry import registry
 from app.models import ROLES
-from app.services import inbox_views
+from app.platform import inbox as inbox_views
 from app.web.auth import current_user
 from app.web.pages.schema_form import choices_of
 
@@ -108,6 +109,7 @@ def install_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _menu():
         user = g.get("user")
-        if user is None or not request.endpoint or not request.endpoint.startswith("pages."):
+        if user is None or not request.endpoint or request.path.startswith("/api/"):
             return {"me": None}
-        return {"me": user, "views": inbox_views.VIEWS, "view_counts": inbox_views.counts(user)}
+        links = [link for link in registry().menu if link.visible(user)]  # what the business areas add (办理)
+        return {"me": user, "views": inbox_views.VIEWS, "view_counts": inbox_views.counts(user), "area_links": links}

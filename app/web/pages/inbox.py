@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app.services import inbox_views, tasks
-from app.services.errors import Conflict, Forbidden, NotFound, ServiceError
-from app.web.pages import pages
+from app.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from app.platform import inbox as inbox_views
+from app.platform import tasks
+from app.web.blueprints import pages
 from app.web.pages.common import plain, safe_next, signed_in
 
 # What to do next, after the service's own sentence.

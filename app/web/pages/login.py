@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, session, url_for
 
 from app import clock
+from app.core.errors import Forbidden, Unauthenticated
 from app.extensions import csrf
-from app.services import users
-from app.services.errors import Forbidden, Unauthenticated
-from app.web.pages import pages
+from app.org import users
+from app.web.blueprints import pages
 from app.web.pages.common import plain, safe_next
 
 

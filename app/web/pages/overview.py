@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import render_template
 
 from app import clock
-from app.services import overview as overview_service
-from app.web.pages import pages
+from app.platform import overview as overview_service
+from app.web.blueprints import pages
 from app.web.pages.common import signed_in
 
 

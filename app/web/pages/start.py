@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app.services import customer_search, definitions, start_forms
-from app.services.errors import Invalid
-from app.web.pages import pages
+from app.core.errors import Invalid
+from app.core.registry import registry
+from app.customers import search as customer_search
+from app.platform import definitions, start_forms
+from app.web.blueprints import pages
 from app.web.pages.common import plain, signed_in
 from app.web.pages.schema_form import field_errors, fields_of, parse
 
@@ -14,7 +16,15 @@ from app.web.pages.schema_form import field_errors, fields_of, parse
 @pages.get("/start")
 @signed_in
 def start_list(user):
-    return render_template("start/index.html", processes=definitions.list_latest())
+    processes = definitions.list_latest()
+    own = (
+        registry().start_pages
+    )  # an area's own start page (e.g. the hotline's fast complaint intake) replaces the form
+    urls = {
+        p.key: url_for(own[p.key]) if p.key in own else url_for("pages.start_form", process_key=p.key)
+        for p in processes
+    }
+    return render_template("start/index.html", processes=processes, start_urls=urls)
 
 
 def _render(process_key: str, values: dict, errors: dict, loose: list[str], business_key: str, status: int = 200):

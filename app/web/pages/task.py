@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from app import clock
-from app.services import access, attachments, drafts, forms, inbox_views, instances, tasks
-from app.services.errors import Conflict, Forbidden, Invalid, ServiceError
-from app.web.pages import pages
+from app.core.errors import Conflict, Forbidden, Invalid, ServiceError
+from app.org import access
+from app.platform import attachments, drafts, forms, instances, tasks
+from app.platform import inbox as inbox_views
+from app.web.blueprints import pages
 from app.web.pages.case import case_context
 from app.web.pages.common import plain, signed_in
 from app.web.pages.schema_form import field_errors, fields_of, parse

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app.services import unmatched_messages
-from app.services.errors import ServiceError
-from app.web.pages import pages
+from app.core.errors import ServiceError
+from app.platform import messages as unmatched_messages
+from app.web.blueprints import pages
 from app.web.pages.common import plain, signed_in
 
 
@@ -15,7 +15,7 @@ from app.web.pages.common import plain, signed_in
 def unmatched_list(user):
     show_all = request.args.get("all") == "1"
     views = unmatched_messages.list_messages(user, show_all, request.args.get("account"))
-    return render_template("notices/unmatched.html", messages=views, show_all=show_all)
+    return render_template("unmatched.html", messages=views, show_all=show_all)
 
 
 @pages.post("/unmatched-messages/<int:message_id>/resolve")

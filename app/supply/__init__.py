@@ -1,0 +1,29 @@
+"""供气 supply: disconnection for arrears (S19.3, S24.6) and for hazards (S24.7), the customer's supply status, the
+printable notices, the 停气看板 board for the hotline (S24.8), their pages, API and CLI.
+
+Diagrams: processes/arrears_disconnection.bpmn, processes/hazard_disconnection.bpmn; forms in forms/<process>/.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.core.registry import MenuLink, allowed_by, registry
+
+
+def register(app: Flask) -> None:
+    from app.supply import api, board, pages, status
+
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint, url_prefix="/api/v1")
+    plug = registry(app)
+    plug.script_function("set_supply_status", status.set_status)  # S24.6, S24.7: recorded in the step's event
+    plug.case_link(pages.notice_links)
+    plug.menu_link(MenuLink("停气看板", "supply.board", allowed_by(board.require_board)))
+    plug.openapi(api.OPENAPI_PATHS)
+
+
+def cli_commands() -> list:
+    from app.supply.cli import arrears
+
+    return [arrears]

@@ -1,0 +1,292 @@
+"""The arrears process (processes/arrears_disconnection.bpmn) walked on every path of S19.3, S24.6 and S24.8 (issue 6),
+with the clock moved by the `at` fixture and timers fired by timers.sweep()."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.core.errors import Forbidden, Invalid, NotFound
+from app.customers import records as customers
+from app.extensions import db
+from app.models import HumanTask, ProcessInstance, Timer
+from app.platform import audit, company_settings, definitions, instances, sla, tasks, timers
+from app.platform import messages as unmatched_messages
+from app.settings import PROJECT_ROOT
+from app.supply import arrears
+from tests.bpmn_paths import flow_graph, reachable_without, with_extra_flow
+from tests.walk import event_payloads as _events
+from tests.walk import open_tasks as _open
+from tests.walk import work as _do
+
+ACCOUNT = "LZ-0001"
+SINCE = "2026-01-01"
+
+
+@pytest.fixture
+def billing(app, people, at):
+    at("2026-03-02T09:30:00+08:00")  # a Monday
+    definitions.deploy((PROJECT_ROOT / "processes" / "arrears_disconnection.bpmn").read_bytes(), "x.bpmn")
+    customers.create(
+        {"account_no": ACCOUNT, "name": "张三", "customer_class": "B2", "district": "利州区", "street": "东坝街道",
+         "estate": "滨江小区", "room": "1-2-301", "phones": ["13800001234"], "branch": "利州区分公司"},
+        people["admin"].user,
+    )  # fmt: skip
+    return people
+
+
+def _instance(iid: int) -> ProcessInstance:
+    return db.session.get(ProcessInstance, iid, populate_existing=True)
+
+
+def _supply() -> str:
+    return db.session.scalar(
+        select(customers.Customer.supply_status)
+        .where(customers.Customer.account_no == ACCOUNT)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _start(people, amount=300.5, **extra) -> arrears.ArrearsResult:
+    return arrears.open_or_update({"account_no": ACCOUNT, "amount_owed": amount, "since": SINCE, **extra},
+                                  people["kf_agent"].user)  # fmt: skip
+
+
+def _pay(amount, paid_at="2026-03-02T10:00:00+08:00", person=None):
+    return unmatched_messages.deliver_message(
+        "payment_received", {"account_no": ACCOUNT}, {"amount": amount, "paid_at": paid_at}, person
+    )
+
+
+REMINDER = {
+    "reminder_method": "phone",
+    "reminded_at": "2026-03-02T10:00:00+08:00",
+    "reminder_result": "客户答应本周缴费",
+    "reminder_slip_no": "CJ-001",
+    "reminder_slip_delivered_at": "2026-03-02T15:00:00+08:00",
+    "reminder_slip_delivered_to": "张三",
+}
+SERVED = {"served_how": "in_person", "served_at": "2026-03-02T16:00:00+08:00", "served_to": "张三"}
+APPROVE = {"signoff_decision": "approve", "head_signature": "赵经理", "signoff_opinion": "逾期未缴，同意停气"}
+CUT = {"disconnected_at": "2026-03-10T10:00:00+08:00", "meter_reading": 1234.5, "disconnect_method": "valve_lock"}
+
+
+def _to_waiting(iid: int, people):
+    _do(iid, "Task_reminder", people["lz_staff"], REMINDER)
+    _do(iid, "Task_notice", people["lz_staff"], SERVED)
+
+
+def _to_disconnected(iid: int, people, at):
+    _to_waiting(iid, people)
+    at("2026-03-10T00:00:01+08:00")  # S24.6: the notice's deadline (7 days after 2026-03-02, 24:00) has passed
+    timers.sweep()
+    _do(iid, "Task_signoff", people["lz_head"], APPROVE)
+    _do(iid, "Task_disconnect", people["lz_staff"], CUT)
+
+
+def test_S19_3_case_opens_with_a_reminder_for_the_customers_branch(billing):
+    result = _start(billing)
+    assert not result.updated and result.case_no.startswith("QF20260302")
+    [reminder] = _open(result.instance_id).values()
+    assert reminder.spec_name == "Task_reminder" and reminder.candidate_group == "利州区分公司"
+    with pytest.raises(Invalid):  # the 催缴通知单 must be issued and its delivery recorded
+        _do(result.instance_id, "Task_reminder", billing["lz_staff"], {**REMINDER, "reminder_slip_delivered_to": ""})
+    with pytest.raises(Invalid) as err:
+        _start(billing, account_no="NOPE-1")
+    assert err.value.extra["errors"][0]["field"] == "account_no"
+    with pytest.raises(Invalid):
+        _start(billing, amount=-5)
+
+
+def test_S24_6_notice_deadline_is_the_setting_counted_in_days_and_moved_off_days_off(billing, at):
+    iid = _start(billing).instance_id
+    _do(iid, "Task_reminder", billing["lz_staff"], REMINDER)
+    notice = _open(iid)["Task_notice"]
+    data = instances.runtime().engine.task_data(instances.runtime().definition(_instance(iid).definition_id),
+                                                _instance(iid).state_json, notice.id)  # fmt: skip
+    assert data["notice_deadline"] == "2026-03-10T00:00:00+08:00"  # 7 days after 2026-03-02, to 24:00
+    assert data["notice_amount"] == 300.5 and data["notice_no"].endswith("-1")
+    company_settings.put("arrears_notice_days", 5, billing["admin"].user)
+    other = customers.create(
+        {"account_no": "LZ-0002", "name": "李四", "customer_class": "B2", "district": "利州区", "street": "东坝街道",
+         "phones": ["13800005678"], "branch": "利州区分公司"}, billing["admin"].user)  # fmt: skip
+    second = arrears.open_or_update({"account_no": other.account_no, "amount_owed": 10, "since": SINCE}, None)
+    _do(second.instance_id, "Task_reminder", billing["lz_staff"], REMINDER)
+    assert _case_value(second.instance_id, "Task_notice", "notice_deadline") == "2026-03-10T00:00:00+08:00"  # 3-07 is
+    # a Saturday: 5 days end on a day off, so the period runs to the end of Monday 2026-03-09 (Civil Code art. 203)
+    with pytest.raises(Invalid):
+        company_settings.put("arrears_notice_days", 0, billing["admin"].user)
+
+
+def _case_value(iid: int, element: str, key: str):
+    instance = _instance(iid)
+    task = _open(iid)[element]
+    definition = instances.runtime().definition(instance.definition_id)
+    return instances.runtime().engine.task_data(definition, instance.state_json, task.id)[key]
+
+
+def test_S19_3_paid_in_full_before_the_notice_ends_the_case(billing):
+    iid = _start(billing).instance_id
+    assert _pay(300.5) == [iid]
+    assert _instance(iid).status == "completed" and _open(iid) == {}
+    assert _supply() == "normal"
+
+
+def test_S24_6_paid_in_full_after_the_notice_ends_the_case_and_its_deadline_timer(billing):
+    iid = _start(billing).instance_id
+    _to_waiting(iid, billing)
+    assert db.session.scalar(select(Timer.id).where(Timer.instance_id == iid)) is not None
+    _pay(300.5)
+    assert _instance(iid).status == "completed"
+    assert db.session.scalar(select(Timer.id).where(Timer.instance_id == iid)) is None
+
+
+def test_S24_6_partial_payment_does_not_end_the_case(billing, at):
+    iid = _start(billing).instance_id
+    _to_waiting(iid, billing)
+    _pay(100)
+    assert _instance(iid).status == "running"
+    at("2026-03-10T00:00:01+08:00")
+    timers.sweep()
+    assert set(_open(iid)) == {"Task_signoff"}  # still owed 200.50: the deadline passes unpaid
+    _pay(200.5, "2026-03-10T08:00:00+08:00")  # the rest, before the head signs: closed, no disconnection
+    assert _instance(iid).status == "completed" and _supply() == "normal"
+    assert [p["payload"]["amount"] for p in _events(iid, "message_received")] == [100, 200.5]
+
+
+def test_S24_6_head_rejects_back_to_reminder_or_closes_with_a_reason(billing, at):
+    iid = _start(billing).instance_id
+    _to_waiting(iid, billing)
+    at("2026-03-10T00:00:01+08:00")
+    timers.sweep()
+    signoff = _open(iid)["Task_signoff"]
+    assert signoff.candidate_group == "部门负责人@利州区分公司"
+    with pytest.raises(Forbidden):  # the branch's fitter cannot sign
+        tasks.claim(signoff.id, billing["lz_staff"].user)
+    _do(iid, "Task_signoff", billing["lz_head"], {**APPROVE, "signoff_decision": "reject_remind"})
+    assert set(_open(iid)) == {"Task_reminder"}
+    assert _case_value(iid, "Task_reminder", "reminder_round") == 2
+    _to_waiting(iid, billing)
+    at("2026-03-18T00:00:01+08:00")
+    timers.sweep()
+    _do(iid, "Task_signoff", billing["lz_head"],
+        {**APPROVE, "signoff_decision": "reject_close", "signoff_opinion": "客户家中有病人，暂缓"})  # fmt: skip
+    assert _instance(iid).status == "completed" and _supply() == "normal"
+    assert db.session.scalar(select(HumanTask.id).where(HumanTask.spec_name == "Task_disconnect")) is None
+
+
+def test_S24_6_S24_8_unpaid_signed_disconnected_then_restored_in_5_hours_without_breach(billing, at):
+    iid = _start(billing).instance_id
+    _to_disconnected(iid, billing, at)
+    assert _supply() == "disconnected"
+    notify = _open(iid)["Task_notify_csc"]
+    assert notify.candidate_group == "客服中心"  # S24.8: CSC and the hotline are told
+    _do(iid, "Task_notify_csc", billing["kf_agent"], {"csc_informed_at": "2026-03-10T10:05:00+08:00",
+                                                       "hotline_informed": True})  # fmt: skip
+    at("2026-03-11T09:00:00+08:00")  # the payment message arrives an hour after the customer paid
+    _pay(300.5, "2026-03-11T08:00:00+08:00")
+    restore = _open(iid)["Task_restore"]
+    assert restore.due_at.isoformat() == "2026-03-11T06:00:00+00:00"  # paid_at + 6 h (14:00 Beijing), not arrival
+    at("2026-03-11T12:00:01+08:00")
+    timers.sweep()
+    assert "Task_restore_warning" in _open(iid)  # S24.6: warning at 4 h
+    at("2026-03-11T13:00:00+08:00")
+    _do(iid, "Task_restore", billing["lz_staff"],
+        {"restored_at": "2026-03-11T13:00:00+08:00", "meter_reading_restored": 1234.5})  # fmt: skip
+    assert _supply() == "normal"
+    at("2026-03-11T16:00:00+08:00")
+    timers.sweep()
+    sla.record_breaches()
+    assert not {"Task_breach_head", "Task_breach_csc"} & set(_open(iid))
+    assert _events(iid, "breach") == []
+    assert audit.replay(iid).ok
+
+
+def test_S24_6_restore_after_7_hours_escalates_once_and_records_the_breach(billing, at):
+    iid = _start(billing).instance_id
+    _to_disconnected(iid, billing, at)
+    at("2026-03-11T09:00:00+08:00")
+    _pay(300.5, "2026-03-11T08:00:00+08:00")
+    at("2026-03-11T14:00:01+08:00")
+    timers.sweep()
+    sla.record_breaches()
+    open_now = _open(iid)
+    assert open_now["Task_breach_head"].candidate_group == "部门负责人@利州区分公司"
+    assert open_now["Task_breach_csc"].candidate_group == "客服中心"
+    assert "Task_restore" in open_now  # stays open until supply is restored
+    at("2026-03-11T15:00:00+08:00")  # 7 h after payment
+    timers.sweep()
+    sla.record_breaches()
+    fired = [t for e in _events(iid, "timer_fired") for t in e["timers"]]
+    assert fired.count("Timer_restore_breach") == 1 and fired.count("Timer_restore_warning") == 1
+    restore_breaches = [b for b in _events(iid, "breach") if b["spec_name"] == "Task_restore"]
+    assert len(restore_breaches) == 1  # recorded once, however often the job runs
+    _do(iid, "Task_restore", billing["lz_staff"],
+        {"restored_at": "2026-03-11T15:00:00+08:00", "meter_reading_restored": 1234.5})  # fmt: skip
+    assert _supply() == "normal"
+    assert audit.replay(iid).ok
+
+
+def test_S24_6_payment_before_the_field_task_is_done_means_no_disconnection(billing, at):
+    iid = _start(billing).instance_id
+    _to_waiting(iid, billing)
+    at("2026-03-10T00:00:01+08:00")
+    timers.sweep()
+    _do(iid, "Task_signoff", billing["lz_head"], APPROVE)
+    cut = _open(iid)["Task_disconnect"]
+    _pay(300.5, "2026-03-10T09:00:00+08:00")
+    assert _instance(iid).status == "completed" and _supply() == "normal"
+    assert db.session.get(HumanTask, cut.id, populate_existing=True).state == "cancelled"
+
+
+def test_duplicate_import_updates_the_open_case_and_never_opens_a_second(billing):
+    first = _start(billing)
+    again = _start(billing, amount=450.0, billing_ref="BL-2")
+    assert again.updated and again.applied and again.instance_id == first.instance_id
+    assert db.session.scalar(select(db.func.count()).select_from(ProcessInstance)) == 1
+    [update] = _events(first.instance_id, "message_received")
+    assert update["name"] == "arrears_updated" and update["payload"]["amount_owed"] == 450.0
+    _do(first.instance_id, "Task_reminder", billing["lz_staff"], REMINDER)
+    assert _case_value(first.instance_id, "Task_notice", "notice_amount") == 450.0
+    _pay(300.5)  # the first figure is now only part of what is owed
+    assert _instance(first.instance_id).status == "running"
+    _pay(149.5)
+    assert _instance(first.instance_id).status == "completed"
+    third = _start(billing, amount=80.0)  # no open case any more: a new one
+    assert not third.updated and third.instance_id != first.instance_id
+
+
+def test_payment_for_an_account_without_an_open_case_is_404_and_kept_for_staff(billing):
+    with pytest.raises(NotFound) as err:
+        _pay(50)
+    assert ACCOUNT in err.value.detail
+    [kept] = unmatched_messages.list_messages(billing["kf_agent"].user)
+    assert kept.account_no == ACCOUNT and kept.payload["amount"] == 50 and kept.resolved_at is None
+    iid = _start(billing, amount=50).instance_id
+    done = unmatched_messages.resolve(kept.id, billing["kf_agent"].user, "开案后补投", redeliver=True)
+    assert done.delivered_to == [iid] and _instance(iid).status == "completed"
+    assert unmatched_messages.list_messages(billing["kf_agent"].user) == []
+
+
+def test_replay_reproduces_a_case_with_payments_updates_and_a_changed_setting(billing, at):
+    iid = _start(billing).instance_id
+    _start(billing, amount=500)
+    _do(iid, "Task_reminder", billing["lz_staff"], REMINDER)
+    company_settings.put("arrears_notice_days", 30, billing["admin"].user)  # later change: replay uses the record
+    _do(iid, "Task_notice", billing["lz_staff"], SERVED)
+    _pay(100)
+    report = audit.replay(iid)
+    assert report.ok and report.events_replayed == 5
+
+
+def test_S24_6_no_path_reaches_disconnection_without_the_heads_approval():
+    xml = (PROJECT_ROOT / "processes" / "arrears_disconnection.bpmn").read_bytes()
+    reachable, unsigned = reachable_without(xml, "Task_disconnect", "Flow_approved")
+    assert reachable and not unsigned
+    _starts, graph = flow_graph(xml)
+    assert graph["Task_signoff"] == [("Flow_signed", "Gateway_signoff")]  # the approval leaves the head's task only
+    assert ("Flow_approved", "Task_disconnect") in graph["Gateway_signoff"]
+    assert b'signoff_decision == "approve"' in xml and b'<bpmn:lane id="Lane_head" name="\xe9\x83\xa8' in xml
+    # the walk is not vacuous: a shortcut from the notice to the field task would be found
+    assert reachable_without(with_extra_flow(xml, "Task_notice", "Task_disconnect"), "Task_disconnect",
+                             "Flow_approved")[1]  # fmt: skip
