@@ -11,6 +11,7 @@ from app.settings import Settings
 
 BENCH = Path(__file__).resolve().parent
 FIVE_TASKS = BENCH / "fixtures" / "five_tasks.bpmn"
+SCRIPTED_TASKS = BENCH / "fixtures" / "scripted_tasks.bpmn"
 
 
 def fresh_app(database_url: str | None = None, **overrides):

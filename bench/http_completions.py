@@ -6,6 +6,7 @@ of a simple 5-user-task process, then completes every task over HTTP from a few 
 each completion a real POST /api/v1/tasks/{id}/complete with its bearer token. Prints the rate last.
 
     .venv/bin/python -m bench.http_completions [INSTANCES] [CLIENT_THREADS]
+    BENCH_PROCESS=scripted_tasks .venv/bin/python -m bench.http_completions   # a script and a condition per task
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import FIVE_TASKS, fresh_app
+from bench.common import BENCH, fresh_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,9 +64,11 @@ def main() -> None:
     from app.org import users
     from app.platform import definitions
 
+    process = os.environ.get("BENCH_PROCESS", "five_tasks")
+    fixture = BENCH / "fixtures" / f"{process}.bpmn"
     app, tmp = fresh_app()
     with app.app_context():
-        definitions.deploy(FIVE_TASKS.read_bytes(), FIVE_TASKS.name)
+        definitions.deploy(fixture.read_bytes(), fixture.name)
         token = users.issue_token("kf_agent")
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "GASFLOW_INSTANCE_DIR": str(tmp)}
@@ -93,7 +96,7 @@ def main() -> None:
         starter = Client(port, token)
         ids = []
         for _ in range(instances_count):
-            status, body = starter.call("POST", "/api/v1/instances", {"process": "five_tasks", "data": {}})
+            status, body = starter.call("POST", "/api/v1/instances", {"process": process, "data": {}})
             assert status == 201, body
             ids.append(body["id"])
         chunks = [ids[i::threads_count] for i in range(threads_count)]
@@ -118,7 +121,7 @@ def main() -> None:
         print(f"errors: {errors[:3]}")
     total = sum(done)
     print(f"{total} completions over HTTP by {threads_count} client threads in {elapsed:.2f} s")
-    print(f"HTTP task completions per second (SQLite, one server process): {total / elapsed:.0f}")
+    print(f"HTTP task completions per second ({process}, SQLite, one server process): {total / elapsed:.0f}")
 
 
 if __name__ == "__main__":
