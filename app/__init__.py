@@ -45,8 +45,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_web(app)
     for area in areas.modules():  # each business area plugs itself in (core/registry.py); the platform knows none
         area.register(app)
+    from app import engine
+
     app.extensions["gasflow_runtime"] = Runtime(
-        settings.script_timeout_seconds, settings.max_task_data_bytes, plugged.script_functions
+        settings.script_timeout_seconds,
+        settings.max_task_data_bytes,
+        plugged.script_functions,
+        engine.script_pool(settings.script_memory_mb, settings.script_workers),
     )
     if settings.time_travel:
         from app.platform.clock_admin import offset_from_db

@@ -32,8 +32,11 @@ class Settings:
     # Run the APScheduler jobs inside the web process (the single-machine default of `make run`).
     run_scheduler: bool = False
     scheduler_tick_seconds: float = 0.5
-    # Sandbox limits for diagram scripts (design.md, engine boundary).
-    script_timeout_seconds: float = 2.0
+    # Sandbox limits for diagram code (design.md, engine boundary; issue 13): worker time for all the scripts and
+    # expressions of one engine step, address space of a script worker, how many workers run at once.
+    script_timeout_seconds: float = 0.5
+    script_memory_mb: int = 256
+    script_workers: int = 4
     max_task_data_bytes: int = 1_000_000
     max_bpmn_bytes: int = 2_000_000
     session_minutes: int = 480
@@ -82,7 +85,9 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         time_travel=_bool(env.get("GASFLOW_TIME_TRAVEL")),
         run_scheduler=_bool(env.get("GASFLOW_RUN_SCHEDULER")),
         scheduler_tick_seconds=float(env.get("GASFLOW_SCHEDULER_TICK", "0.5")),
-        script_timeout_seconds=float(env.get("GASFLOW_SCRIPT_TIMEOUT", "2.0")),
+        script_timeout_seconds=float(env.get("GASFLOW_SCRIPT_TIMEOUT", "0.5")),
+        script_memory_mb=int(env.get("GASFLOW_SCRIPT_MEMORY_MB", "256")),
+        script_workers=int(env.get("GASFLOW_SCRIPT_WORKERS", "4")),
         max_task_data_bytes=int(env.get("GASFLOW_MAX_TASK_DATA_BYTES", "1000000")),
         session_minutes=int(env.get("GASFLOW_SESSION_MINUTES", "480")),
         backup_dir=Path(env["GASFLOW_BACKUP_DIR"]) if env.get("GASFLOW_BACKUP_DIR") else None,

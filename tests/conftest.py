@@ -93,7 +93,7 @@ def settings(database_url, tmp_path) -> Settings:
         extra_forms_dirs=(FIXTURES / "forms",),
         secret_key="test-secret",
         time_travel=True,
-        script_timeout_seconds=2.0,
+        script_timeout_seconds=0.5,
         password_hash_method="pbkdf2:sha256:1000",
         max_task_data_bytes=200_000,
         testing=True,

@@ -6,12 +6,16 @@ from app.engine.errors import (
     BpmnInvalid,
     DataTooLarge,
     EngineError,
+    LimitExceeded,
     MigrationRefused,
     NotWaitingForMessage,
     Problem,
     ScriptError,
     TaskNotReady,
 )
+from app.engine.pool import ScriptPool, WorkerBusy
+from app.engine.pool import all_health as script_workers_health
+from app.engine.pool import shared as script_pool
 from app.engine.runtime import ElementState, Engine, ReadyTask, StepResult, WaitingTimer, digest
 from app.engine.warm import cold
 
@@ -22,11 +26,14 @@ __all__ = [
     "ElementState",
     "Engine",
     "EngineError",
+    "LimitExceeded",
     "MigrationRefused",
     "NotWaitingForMessage",
     "Problem",
     "ReadyTask",
     "ScriptError",
+    "ScriptPool",
+    "WorkerBusy",
     "StepResult",
     "TaskNotReady",
     "UserTaskInfo",
@@ -34,4 +41,6 @@ __all__ = [
     "cold",
     "digest",
     "parse_definition",
+    "script_pool",
+    "script_workers_health",
 ]

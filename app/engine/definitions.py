@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from app.engine import sandbox
+from app.engine import checks, sandbox
 from app.engine.errors import BpmnInvalid, EngineError, Problem
 from app.engine.xml import parse_xml
 
@@ -20,9 +20,16 @@ NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 _EXPRESSIONS = {
     f"{{{BPMN_NS}}}script": "exec",
     f"{{{BPMN_NS}}}conditionExpression": "eval",
+    f"{{{BPMN_NS}}}condition": "eval",  # conditional events
     f"{{{BPMN_NS}}}timeDuration": "eval",
     f"{{{BPMN_NS}}}timeDate": "eval",
     f"{{{BPMN_NS}}}timeCycle": "eval",
+    f"{{{BPMN_NS}}}loopCardinality": "eval",
+    f"{{{BPMN_NS}}}completionCondition": "eval",
+    f"{{{BPMN_NS}}}loopCondition": "eval",
+    f"{{{SPIFF_NS}}}preScript": "exec",
+    f"{{{SPIFF_NS}}}postScript": "exec",
+    f"{{{SPIFF_NS}}}messagePayload": "eval",
 }
 
 
@@ -54,13 +61,6 @@ def _properties(node) -> dict[str, str]:
     return {p.get("name"): p.get("value", "") for p in props}
 
 
-def _line_of(tree, element_id: str) -> int | None:
-    if not element_id:
-        return None
-    found = tree.xpath("//*[@id=$id]", id=element_id)
-    return found[0].sourceline if found else None
-
-
 def _check_expressions(tree, filename: str) -> list[Problem]:
     problems = []
     for node in tree.iter(*_EXPRESSIONS):
@@ -71,7 +71,7 @@ def _check_expressions(tree, filename: str) -> list[Problem]:
         while owner is not None and not owner.get("id"):
             owner = owner.getparent()
         try:
-            sandbox._compile(source, _EXPRESSIONS[node.tag])
+            sandbox.compile_snippet(source, _EXPRESSIONS[node.tag])
         except EngineError as err:
             problems.append(
                 Problem(err.message, filename, node.sourceline, owner.get("id") if owner is not None else "")
@@ -97,7 +97,11 @@ def parse_definition(content: bytes, filename: str) -> Definition:
         raise BpmnInvalid([Problem("一个文件只能有一个流程 (exactly one bpmn:process per file)", filename, where)])
     process = processes[0]
     key = process.get("id") or ""
-    problems = _check_expressions(tree, filename) + _check_lanes(process, filename)
+    problems = (
+        checks.problems_in(tree, process, filename)
+        + _check_expressions(tree, filename)
+        + _check_lanes(process, filename)
+    )
     if problems:
         raise BpmnInvalid(problems)
     parser = SpiffBpmnParser(validator=VALIDATOR)
@@ -106,7 +110,7 @@ def parse_definition(content: bytes, filename: str) -> Definition:
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as err:
-        line = err.line_number if isinstance(err.line_number, int) and err.line_number else _line_of(tree, err.id)
+        line = err.line_number if isinstance(err.line_number, int) and err.line_number else checks.line_of(tree, err.id)
         raise BpmnInvalid([Problem(str(err).split("\n")[0], filename, line, err.id)]) from None
     except SpiffWorkflowException as err:
         raise BpmnInvalid([Problem(str(err), filename, None)]) from None

@@ -49,6 +49,10 @@ class DataTooLarge(EngineError):
     pass
 
 
+class LimitExceeded(EngineError):
+    """A loop ran more engine steps than one step may, or a multi-instance asked for more instances than allowed."""
+
+
 class TaskNotReady(EngineError):
     pass
 

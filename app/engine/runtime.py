@@ -25,11 +25,13 @@ from app.engine.definitions import Definition
 from app.engine.errors import (
     DataTooLarge,
     EngineError,
+    LimitExceeded,
     MigrationRefused,
     NotWaitingForMessage,
     ScriptError,
     TaskNotReady,
 )
+from app.engine.pool import ScriptPool
 from app.engine.serializer import SERIALIZER_REGISTRY as _SERIALIZER_REGISTRY
 from app.engine.serializer import dump_state, load_state
 from app.engine.warm import WarmWorkflows
@@ -90,16 +92,48 @@ def _timer_due(task) -> datetime | None:
     return datetime.fromtimestamp(due.timestamp(), UTC)  # a plain datetime, not the clock shim's subclass
 
 
-def _engine_cause(err: BaseException) -> EngineError | None:
-    """SpiffWorkflow wraps script failures in its own exceptions; find our sandbox's error in the chain."""
+def _engine_cause(err: BaseException) -> BaseException | None:
+    """SpiffWorkflow wraps script failures in its own exceptions; find our sandbox's error in the chain (or a failure
+    of the database under a registry function, which is not the diagram's fault and goes up as it is)."""
     seen = 0
     current: BaseException | None = err
     while current is not None and seen < 10:
-        if isinstance(current, EngineError):
+        if isinstance(current, EngineError) or getattr(current, "gasflow_infrastructure", False):
             return current
         current = current.__cause__ or current.__context__
         seen += 1
     return None
+
+
+def _element_of(err: BaseException) -> str:
+    """The element SpiffWorkflow was working on when it failed (its methods name the task ``my_task``)."""
+    element, tb = "", err.__traceback__
+    while tb is not None:
+        task = tb.tb_frame.f_locals.get("my_task")
+        name = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+        element = name or element
+        tb = tb.tb_next
+    return element
+
+
+# Engine tasks (scripts, gateways, events) one step may run: a loop in the diagram that never waits for a person or
+# a timer stops here as an incident instead of running until SpiffWorkflow's recursion limit (issue 13, item 12).
+MAX_ENGINE_TASKS_PER_STEP = 250
+
+
+class _StepCounter:
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.count = 0
+
+    def __call__(self, task) -> None:
+        self.count += 1
+        if self.count > self.limit:
+            raise LimitExceeded(
+                f"一步之内自动环节执行超过 {self.limit} 次，疑似死循环，已停止 "
+                f"(more than {self.limit} automatic steps without waiting: a loop in the diagram?)",
+                task.task_spec.name,
+            )
 
 
 @dataclass(frozen=True)
@@ -112,15 +146,19 @@ _NOTHING_BEFORE = _Before(frozenset(), frozenset())
 
 
 class Engine:
-    def __init__(self, functions: dict[str, Callable], timeout_seconds: float = 2.0, max_data_bytes: int = 1_000_000):
+    def __init__(self, functions: dict[str, Callable], timeout_seconds: float = 0.5, max_data_bytes: int = 1_000_000,
+                 pool: ScriptPool | None = None, max_engine_tasks: int = MAX_ENGINE_TASKS_PER_STEP):  # fmt: skip
         self.max_data_bytes = max_data_bytes
-        self.script_engine = sandbox.script_engine(functions, timeout_seconds, max_data_bytes)
+        self.timeout_seconds = timeout_seconds
+        self.max_engine_tasks = max_engine_tasks
+        self.script_engine = sandbox.script_engine(functions, timeout_seconds, max_data_bytes, pool)
+        self.pool = self.script_engine.environment.pool
         self.warm = WarmWorkflows()
 
     # -- operations ---------------------------------------------------------------------------------------------
     def start(self, definition: Definition, data: dict, seed: str, at: datetime) -> StepResult:
         sandbox.check_data_size(data, self.max_data_bytes)
-        with clock.pinned(at), shims.task_ids(seed, 0) as ids:
+        with clock.pinned(at), shims.task_ids(seed, 0) as ids, sandbox.step_budget(self.timeout_seconds):
             workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=self.script_engine)
             workflow.task_tree.data.update(data)
             return self._run(definition, seed, workflow, ids, before=_NOTHING_BEFORE, fired=[])
@@ -188,7 +226,7 @@ class Engine:
     ) -> StepResult:  # fmt: skip
         """Load the state, do ``action`` (it returns the timers it fired) and the engine steps after it, at one pinned
         instant with seeded task ids."""
-        with clock.pinned(at):
+        with clock.pinned(at), sandbox.step_budget(self.timeout_seconds):
             workflow, id_seq = self._take(definition, seed, state_json)
             with shims.task_ids(seed, id_seq) as ids:
                 before = self._before(workflow)
@@ -201,7 +239,7 @@ class Engine:
         Refused when any task of the instance — done or open — has no counterpart in the new version: the stored
         state would name an element the new spec lacks and could not be loaded again. Waiting timers keep their due
         times (only READY tasks are reset and predicted again)."""
-        with clock.pinned(at):
+        with clock.pinned(at), sandbox.step_budget(self.timeout_seconds):
             workflow, id_seq = self._load(old, state_json)
             top, subs = diff_workflow(_SERIALIZER_REGISTRY, workflow, new.spec, new.subprocess_specs)
             removed = {t.task_spec.name for t in top.removed}
@@ -277,25 +315,41 @@ class Engine:
             if isinstance(t.task_spec.event_definition, TimerEventDefinition) and t.state == TaskState.WAITING
         ]
 
+    def _guarded_due(self, task) -> datetime | None:
+        found: list[datetime | None] = []
+        self._guard(lambda: found.append(_timer_due(task)))
+        return found[0]
+
     def _guard(self, step: Callable[[], object]) -> None:
         try:
             step()
         except SpiffWorkflowException as err:
             cause = _engine_cause(err)
             element = getattr(getattr(err, "task_spec", None), "name", "") or ""
+            if cause is not None and not isinstance(cause, EngineError):
+                raise cause from None  # the database failed under a registry function: not the diagram's fault
             if isinstance(cause, DataTooLarge):
-                raise DataTooLarge(cause.message, element) from None
+                raise DataTooLarge(cause.message, element or cause.element_id) from None
             if isinstance(cause, EngineError):
-                raise ScriptError(f"{element}: {cause.message}", element) from None
+                kind = LimitExceeded if isinstance(cause, LimitExceeded) else ScriptError
+                element = element or cause.element_id
+                raise kind(f"{element}: {cause.message}" if element else cause.message, element) from None
             raise ScriptError(f"{element}: {err}", element) from None
         except EngineError:
             raise
         except RecursionError:
-            raise ScriptError("脚本递归过深 (script recursion too deep)") from None
+            raise LimitExceeded("流程嵌套或循环过深 (the diagram recursed too deep)") from None
+        except Exception as err:  # SpiffWorkflow raises bare Exception for a bad timer value ('not-a-duration')
+            if getattr(err, "gasflow_infrastructure", False):
+                raise
+            element = _element_of(err)
+            message = f"{type(err).__name__}: {err}"
+            raise ScriptError(f"{element}: {message}" if element else message, element) from None
 
     def _run(self, definition: Definition, seed: str, workflow: BpmnWorkflow, ids, before: _Before,
              fired: list[str]) -> StepResult:  # fmt: skip
-        self._guard(workflow.do_engine_steps)
+        counter = _StepCounter(self.max_engine_tasks)
+        self._guard(lambda: workflow.do_engine_steps(will_complete_task=counter))
         state_json = dump_state(workflow, ids.count)
         self.warm.keep(definition.spec, seed, state_json, workflow, ids.count)
         ready = [
@@ -311,7 +365,7 @@ class Engine:
         ]
         timers = []
         for t in self._timer_tasks(workflow):
-            due = _timer_due(t)
+            due = self._guarded_due(t)
             if due is not None:
                 timers.append(WaitingTimer(str(t.id), t.task_spec.name, due))
         last = workflow.last_task

@@ -17,8 +17,9 @@ _CACHE_SIZE = 256
 
 
 class Runtime:
-    def __init__(self, timeout_seconds: float, max_data_bytes: int, area_functions: dict | None = None):
-        self.engine = engine.Engine(script_functions(area_functions), timeout_seconds, max_data_bytes)
+    def __init__(self, timeout_seconds: float, max_data_bytes: int, area_functions: dict | None = None,
+                 pool: engine.ScriptPool | None = None):  # fmt: skip
+        self.engine = engine.Engine(script_functions(area_functions), timeout_seconds, max_data_bytes, pool)
         self._definitions: OrderedDict[int, engine.Definition] = OrderedDict()
         self._lock = Lock()
 

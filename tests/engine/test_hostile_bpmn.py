@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.engine import BpmnInvalid, DataTooLarge, Engine, ScriptError, parse_definition
+from app.engine import pool as pools
 
 SAMPLE = (Path(__file__).resolve().parent.parent / "fixtures" / "platform_sample.bpmn").read_bytes()
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -104,7 +105,8 @@ def test_endless_loop_is_stopped_after_the_time_limit():
     started = time.perf_counter()
     with pytest.raises(ScriptError, match="0.3"):
         engine.deliver_message(definition, state.state_json, "t", "payment_received", {"amount": 1}, T0)
-    assert time.perf_counter() - started < 2
+    # 0.3 s of the worker's CPU; on a busy machine longer on the wall clock, never past the pool's ceiling.
+    assert time.perf_counter() - started < max(pools.HARD_FACTOR * 0.3, 0.3 + pools.HARD_EXTRA_SECONDS) + 2
 
 
 def test_ten_megabyte_value_from_a_script_is_refused():
