@@ -35,3 +35,9 @@ class Conflict(ServiceError):
 
 class Invalid(ServiceError):
     status, code = 422, "invalid"
+
+
+class Unavailable(ServiceError):
+    """Nothing was done because a shared resource was busy (all script workers): try again shortly."""
+
+    status, code = 503, "busy"

@@ -49,6 +49,10 @@ class DataTooLarge(EngineError):
     pass
 
 
+class InputTooLarge(DataTooLarge):
+    """The data given to a step (start data, a form, a message) is too large: the caller's error, not the diagram's."""
+
+
 class LimitExceeded(EngineError):
     """A loop ran more engine steps than one step may, or a multi-instance asked for more instances than allowed."""
 

@@ -157,7 +157,7 @@ class Engine:
 
     # -- operations ---------------------------------------------------------------------------------------------
     def start(self, definition: Definition, data: dict, seed: str, at: datetime) -> StepResult:
-        sandbox.check_data_size(data, self.max_data_bytes)
+        sandbox.check_input_size(data, self.max_data_bytes)
         with clock.pinned(at), shims.task_ids(seed, 0) as ids, sandbox.step_budget(self.timeout_seconds):
             workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=self.script_engine)
             workflow.task_tree.data.update(data)
@@ -166,7 +166,7 @@ class Engine:
     def complete_task(
         self, definition: Definition, state_json: str, seed: str, task_id: str, data: dict, at: datetime
     ) -> StepResult:
-        sandbox.check_data_size(data, self.max_data_bytes)
+        sandbox.check_input_size(data, self.max_data_bytes)
 
         def complete(workflow: BpmnWorkflow) -> list[str]:
             task = self._ready_task(workflow, task_id)
@@ -209,7 +209,7 @@ class Engine:
     def deliver_message(
         self, definition: Definition, state_json: str, seed: str, name: str, payload: dict, at: datetime
     ) -> StepResult:
-        sandbox.check_data_size(payload, self.max_data_bytes)
+        sandbox.check_input_size(payload, self.max_data_bytes)
 
         def deliver(workflow: BpmnWorkflow) -> list[str]:
             try:

@@ -30,7 +30,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from app.engine import pool as pools
 from app.engine import script_worker, shims
-from app.engine.errors import DataTooLarge, LimitExceeded, ScriptError
+from app.engine.errors import DataTooLarge, InputTooLarge, LimitExceeded, ScriptError
 
 SCRIPT_FILENAME = script_worker.SCRIPT_FILENAME
 MAX_RANGE = script_worker.MAX_RANGE
@@ -54,10 +54,10 @@ def too_large(size: int, limit: int) -> DataTooLarge:
     return DataTooLarge(f"任务数据 {size} 字节，超过上限 {limit} 字节 (task data of {size} bytes exceeds {limit})")
 
 
-def check_data_size(data: dict, limit: int) -> None:
+def check_input_size(data: dict, limit: int) -> None:
     size = data_size(data)
     if size > limit:
-        raise too_large(size, limit)
+        raise InputTooLarge(too_large(size, limit).message)
 
 
 # -- the per-step time budget ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from app.models.customers import CLASSES, SUPPLY_STATUSES, Customer, CustomerPho
 from app.models.definitions import ProcessDefinition
 from app.models.directory import CONFLICT_KINDS, ConflictDeclaration
 from app.models.history import AppSetting, Event
+from app.models.incidents import Incident
 from app.models.instances import Correlation, HumanTask, ProcessInstance, Timer
 from app.models.messages import UnmatchedMessage
 from app.models.org import ROLES, Unit, User, UserRole
@@ -24,6 +25,7 @@ __all__ = [
     "Correlation",
     "Event",
     "HumanTask",
+    "Incident",
     "ProcessDefinition",
     "ProcessInstance",
     "Timer",

@@ -92,6 +92,8 @@ def _replay(instance_id: int) -> ReplayReport:
         state = result.state_json
         if ev.kind == "migrated":
             definition = runtime().definition(json.loads(ev.payload_json)["definition_id"])
+    if state is None and instance.revision == 0:
+        return ReplayReport(instance_id, True, 0)  # its start failed (an incident): nothing ran, nothing to rebuild
     if state is None or engine.digest(state) != engine.digest(instance.state_json):
         return ReplayReport(instance_id, False, replayed, None, "the stored state differs from the replayed one")
     return ReplayReport(instance_id, True, replayed)

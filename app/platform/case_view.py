@@ -12,7 +12,7 @@ from app import clock
 from app.core.errors import ServiceError
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, User
-from app.platform import forms, history, instances, start_forms, tasks
+from app.platform import forms, history, incidents, instances, start_forms, tasks
 from app.platform.runtime import runtime
 
 _ACTIVE = {"READY", "STARTED", "WAITING"}
@@ -28,12 +28,16 @@ EVENT_LABELS = {
     "message_received": "收到消息",
     "attachment_added": "上传附件",
     "completed": "流程办结",
+    "incident": "流程故障",
+    "incident_resolved": "故障已重试",
 }
 
 
 def element_marks(instance: ProcessInstance) -> dict[str, str]:
     """Diagram element id -> "done", "active" or "overdue" (an active user task past its due time)."""
     definition = runtime().definition(instance.definition_id)
+    if not instances.has_started(instance):
+        return {}
     states = runtime().engine.element_states(definition, instance.state_json)
     marks: dict[str, str] = {}
     for element in states:
@@ -86,6 +90,8 @@ def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
             text = f"{subject} → {_display_names({payload.get('to', '')}).get(payload.get('to', ''), payload.get('to', ''))}"
         elif event.kind == "message_received":
             text = payload.get("name", "")
+        elif event.kind == "incident":
+            text = f"{payload.get('element_name') or payload.get('element_id') or ''}：{payload.get('error', '')}"
         attachment = payload if event.kind == "attachment_added" else None
         actor = "系统" if event.actor in {"system", "scheduler"} else names.get(event.actor, event.actor)
         entries.append(TimelineEntry(event.at, EVENT_LABELS.get(event.kind, event.kind), actor, text, attachment))
@@ -118,6 +124,7 @@ class CaseSummary:
     data: dict
     fields: dict[str, dict]
     open_tasks: list[HumanTask]
+    incidents: list = ()
 
 
 def summary(instance: ProcessInstance) -> CaseSummary:
@@ -132,6 +139,7 @@ def summary(instance: ProcessInstance) -> CaseSummary:
         data=instances.case_data(instance),
         fields=field_titles(instance),
         open_tasks=open_tasks,
+        incidents=incidents.open_of(instance.id) if instance.status == incidents.STATUS else [],
     )
 
 

@@ -88,6 +88,18 @@ def version(key: str, number: int) -> ProcessDefinition:
     return row
 
 
+def version_of(definition_id: int) -> int:
+    return db.session.scalar(select(ProcessDefinition.version).where(ProcessDefinition.id == definition_id))
+
+
+def versions(key: str) -> list[ProcessDefinition]:
+    return list(
+        db.session.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc())
+        )
+    )
+
+
 def list_latest() -> list[ProcessDefinition]:
     newest = (
         select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))

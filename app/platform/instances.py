@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessDefinition, ProcessInstance, User
 from app.org import access
 from app.org.groups import groups_of
-from app.platform import definitions, forms, projections, task_rules
+from app.platform import definitions, forms, incidents, projections, task_rules
 from app.platform.runtime import runtime
 from app.platform.steps import (
     INSTANCES,
@@ -67,12 +67,14 @@ def _check_may_work(task: HumanTask, user: User) -> None:
 
 @dataclass(frozen=True)
 class Completion:
-    """What a completion tells its caller, read before the commit (nothing needs loading again afterwards)."""
+    """What a completion tells its caller, read before the commit (nothing needs loading again afterwards).
+    ``incident``: the step failed in the diagram; the form data is kept on the incident and applied by its retry."""
 
     instance_id: int
     status: str
     revision: int
     next_task_ids: list[str]
+    incident: incidents.IncidentView | None = None
 
 
 _TASK_FOR_COMPLETION = select(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("task_id"))
@@ -88,6 +90,10 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
     _check_may_work(task, user)
     data = forms.validate(task.process_key, task.form_key, data)
     instance = read_live(task.instance_id)
+    if instance.status == incidents.STATUS:
+        raise Conflict(
+            "此案件因流程故障已暂停，请联系流程负责人处理后再办理 (the case is stopped at an incident until it is retried)"
+        )
     if expected_revision is not None and expected_revision != instance.revision:
         raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision)")
     if task_rules.has_rule(task.process_key, task.form_key):
@@ -102,6 +108,8 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
         {"spec_name": task.spec_name, "data": data},
         task_id=task_id,
     )
+    if result is None:
+        return Completion(instance.id, instance.status, instance.revision, [], incidents.open_of(instance.id)[-1])
     return Completion(instance.id, instance.status, instance.revision, [t.id for t in result.ready_tasks])
 
 
@@ -132,7 +140,7 @@ def deliver_to_waiting(name: str, correlation: dict, payload: dict, user: User |
         if instance.status != "running":
             continue
         try:
-            apply_step(
+            apply_step(  # None: the step failed and the message is kept on the case's incident (issue 13, item 3)
                 instance,
                 lambda d, state, seed, now: runtime().engine.deliver_message(d, state, seed, name, payload, now),
                 "message_received",
@@ -156,8 +164,17 @@ def definition_row(instance: ProcessInstance) -> ProcessDefinition:
     return db.session.get(ProcessDefinition, instance.definition_id)
 
 
+def has_started(instance: ProcessInstance) -> bool:
+    """False for a case whose very first step failed (an incident holds its start data; no engine state yet)."""
+    return instance.revision > 0
+
+
 def case_data(instance: ProcessInstance) -> dict:
-    """The data of the case as the last step left it (what the case page shows)."""
+    """The data of the case as the last step left it (what the case page shows); the start data while its start waits
+    for an incident's retry."""
+    if not has_started(instance):
+        pending = [i for i in incidents.open_rows(instance.id) if i.step_kind == "started"]
+        return dict(incidents.step_payload(pending[0]).get("data", {})) if pending else {}
     return runtime().engine.case_data(runtime().definition(instance.definition_id), instance.state_json)
 
 
@@ -167,8 +184,11 @@ def migrate(instance_id: int, to_version: int, user: User) -> ProcessInstance:
     a "migrated" event, so replay switches versions at the same point."""
     access.require_role(user, "process_owner", "admin")
     instance = read_live(instance_id)
-    if instance.status != "running":
+    if instance.status not in ("running", incidents.STATUS):
         raise Conflict("只有运行中的流程实例可以迁移 (only running instances can be migrated)")
+    if instance.revision == 0:
+        raise Conflict("此案件尚未开始（启动时出错），请直接重试其故障 (the case never started: retry its incident)")
+    stopped = instance.status == incidents.STATUS
     current = db.session.get(ProcessDefinition, instance.definition_id)
     target = definitions.version(instance.process_key, to_version)
     if target.id == current.id:
@@ -180,7 +200,10 @@ def migrate(instance_id: int, to_version: int, user: User) -> ProcessInstance:
         "migrated",
         user,
         {"from_version": current.version, "to_version": target.version, "definition_id": target.id},
+        incidents_on=False,  # a migration that fails is refused (422) and changes nothing
     )
     db.session.execute(update(INSTANCES).where(INSTANCES.c.id == instance.id).values(definition_id=target.id))
     projections.refresh_open_tasks(instance, result)
+    if stopped:  # moved to a fixed version, still waiting for its incident's retry
+        incidents.hold(instance.id, clock.now())
     return get(instance.id)

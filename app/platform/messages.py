@@ -17,7 +17,7 @@ from app.core.tx import writes
 from app.extensions import db
 from app.models import UnmatchedMessage, User
 from app.org.access import require_role
-from app.platform import history, instances
+from app.platform import history, incidents, instances
 
 MAY_RESOLVE = ("staff", "admin")
 
@@ -75,6 +75,11 @@ def deliver_message(name: str, correlation: dict, payload: dict, user: User | No
         f"(no instance is waiting for this message; kept as unmatched message {kept})",
         unmatched_id=kept,
     )
+
+
+def incidents_of(instance_ids: list[int]) -> list[dict]:
+    """Cases that took the message but stopped at an incident on it (the message waits there for the retry)."""
+    return [view.as_json() for i in instance_ids for view in incidents.open_of(i)]
 
 
 def list_messages(user: User, include_resolved: bool = False, account_no: str | None = None) -> list[UnmatchedView]:

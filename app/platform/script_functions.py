@@ -49,11 +49,18 @@ def receipt_instant(value: str | datetime | date) -> datetime:
     return _parse(value)
 
 
+# A registry function runs in the engine's process with the diagram's arguments: ten years of days is the most any
+# deadline needs, and a huge n must not make the calendar walk day by day for seconds (issue 13, item 2).
+MAX_DAYS = 3660
+
+
 def _days(n) -> int:
     if isinstance(n, float) and n.is_integer():
         n = int(n)
     if isinstance(n, bool) or not isinstance(n, int):
         raise ValueError(f"工作日数必须是整数 (working days must be an integer), got {n!r}")
+    if abs(n) > MAX_DAYS:
+        raise ValueError(f"天数不能超过 {MAX_DAYS} (at most {MAX_DAYS} days), got {n!r}")
     return n
 
 

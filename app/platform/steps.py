@@ -5,6 +5,7 @@ transaction. Used by every use case that moves an instance (instances, timers, c
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -14,11 +15,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock, engine
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Conflict, Invalid, NotFound, Unavailable
 from app.core.tx import Retry
 from app.extensions import db
-from app.models import ProcessInstance, User
-from app.platform import history, projections, script_functions
+from app.models import Incident, ProcessInstance, User
+from app.platform import history, incidents, projections, script_functions
 from app.platform.history import NewEvent
 from app.platform.runtime import runtime
 
@@ -42,12 +43,18 @@ def run_engine(operation):
     """Engine failures become 4xx with the element and message; the stored state is left as it was."""
     try:
         return operation()
-    except (engine.TaskNotReady, engine.MigrationRefused) as err:
-        raise Conflict(err.message) from None
-    except engine.NotWaitingForMessage as err:
-        raise NotWaiting(err.message) from None
     except engine.EngineError as err:
-        raise Invalid(err.message, element=err.element_id) from None
+        raise as_service_error(err) from None
+
+
+def as_service_error(err: engine.EngineError) -> Exception:
+    if isinstance(err, engine.TaskNotReady | engine.MigrationRefused):
+        return Conflict(err.message)
+    if isinstance(err, engine.NotWaitingForMessage):
+        return NotWaiting(err.message)
+    if isinstance(err, engine.WorkerBusy):
+        return Unavailable(err.message)
+    return Invalid(err.message, element=err.element_id)
 
 
 INSTANCES = ProcessInstance.__table__
@@ -135,16 +142,30 @@ def apply_step(
     payload: dict | Callable[[engine.StepResult, datetime], dict],
     task_id: str | None = None,
     actor: str | None = None,
-) -> engine.StepResult:
+    incidents_on: bool = True,
+    incident: Incident | None = None,
+) -> engine.StepResult | None:
     """Run one engine step on the instance and save it with its event. ``operation(definition, state, seed, now)``.
 
-    Script-function calls made during the step are recorded in the event (replay feeds them back)."""
+    Script-function calls made during the step are recorded in the event (replay feeds them back). When the step fails
+    in the diagram (issue 13, item 3) and ``incidents_on`` is true, its database writes are rolled back to a savepoint,
+    the failure is kept as an incident on the case (``incident``: the one a retry is for) and None is returned;
+    otherwise the failure is raised as a 4xx."""
     definition = runtime().definition(instance.definition_id)
     now = clock.now()
-    with script_functions.recording() as calls:
-        result = run_engine(lambda: operation(definition, instance.state_json, seed_of(instance), now))
-    body = payload(result, now) if callable(payload) else payload
     name, actor_id = actor_of(user)
+    try:
+        # A savepoint: what registry functions wrote during a step that fails is undone before the incident is kept.
+        with db.session.begin_nested() if incidents_on else contextlib.nullcontext():
+            with script_functions.recording() as calls:
+                result = operation(definition, instance.state_json, seed_of(instance), now)
+    except engine.EngineError as err:
+        if not incidents_on or not incidents.is_incident(err):
+            raise as_service_error(err) from None
+        stored = {} if callable(payload) else payload
+        incidents.record(instance, definition, kind, task_id, stored, actor or name, actor_id, err, now, incident)
+        return None
+    body = payload(result, now) if callable(payload) else payload
     event = NewEvent(
         kind,
         now,

@@ -15,6 +15,7 @@ def register_web(app: Flask) -> None:
         customers,
         definitions,
         directory,
+        incidents,
         instances,
         messages,
         meta,
@@ -34,6 +35,7 @@ def register_web(app: Flask) -> None:
         unmatched,
         vendor,
     )
+    from app.web.pages import incidents as incident_pages  # noqa: F401  (routes register on import)
     from app.web.pages.errors import CSRF_GUIDANCE, html_error
 
     app.register_blueprint(api, url_prefix="/api/v1")

@@ -8,7 +8,7 @@ from flask import jsonify
 
 from app.core.errors import Invalid
 from app.org import access
-from app.platform import audit, history, instances, tasks
+from app.platform import audit, history, incidents, instances, tasks
 from app.web.api.common import instance_json, iso, json_body, task_json
 from app.web.auth import login_required
 from app.web.blueprints import api
@@ -29,7 +29,8 @@ def start_instance(user):
 
 def _instance_view(instance) -> dict:
     open_tasks = [task_json(t) for t in tasks.of_instance(instance.id) if t.state == "ready"]
-    return {**instance_json(instance), "open_tasks": open_tasks}
+    stopped = [i.as_json() for i in incidents.open_of(instance.id)] if instance.status == incidents.STATUS else []
+    return {**instance_json(instance), "open_tasks": open_tasks, "incidents": stopped}
 
 
 @api.get("/instances/<int:instance_id>")

@@ -19,7 +19,8 @@ from app.web.blueprints import api
 def deliver_message(user):
     body = json_body()
     caught = messages.deliver_message(body.get("name"), body.get("correlation"), body.get("payload", {}), user)
-    return jsonify({"delivered_to": caught})
+    stopped = messages.incidents_of(caught)  # cases that took it but stopped at an incident (issue 13, item 3)
+    return jsonify({"delivered_to": caught, **({"incidents": stopped} if stopped else {})})
 
 
 def _message_json(view: messages.UnmatchedView) -> dict:

@@ -22,7 +22,15 @@ PATHS: dict[str, dict] = {
     "/api/v1/definitions/{key}/versions/{number}": {
         "get": op("The XML of one version", params=[path_param("key"), path_param("number", INT)])
     },
-    "/api/v1/instances": {"post": op("Start an instance", body=json_ref("StartInstance"), ok="201")},
+    "/api/v1/instances": {
+        "post": op(
+            "Start an instance (only processes without their own intake contract, by those the diagram's "
+            "startableBy names). 201 also when the first step failed in the diagram: the case is created with status "
+            "incident and its incident (the start data is kept; a retry resumes it)",
+            body=json_ref("StartInstance"),
+            ok="201",
+        )
+    },
     "/api/v1/instances/{instance_id}": {"get": op("An instance with its open tasks and data", params=[INSTANCE_ID])},
     "/api/v1/instances/{instance_id}/events": {"get": op("The instance's hash-chained history", params=[INSTANCE_ID])},
     "/api/v1/instances/{instance_id}/replay": {
@@ -102,7 +110,35 @@ PATHS: dict[str, dict] = {
         "post": op("Hand to another candidate", params=[TASK_ID], body=json_ref("Delegate"))
     },
     "/api/v1/tasks/{task_id}/complete": {
-        "post": op("Complete with form data", params=[TASK_ID], body=json_ref("Complete"))
+        "post": op(
+            "Complete with form data",
+            params=[TASK_ID],
+            body=json_ref("Complete"),
+            also={
+                "202": "accepted, but the next step failed in the diagram: the data is kept on the case's incident "
+                "and applied when it is retried"
+            },  # fmt: skip
+        )
+    },
+    # issue 13: incidents (steps that failed in the diagram), for administrators and process owners
+    "/api/v1/incidents": {
+        "get": op(
+            "Open incidents (all=1: resolved ones too)",
+            params=[query_param("all", {"type": "string", "enum": ["1", "0"]})],
+        )  # fmt: skip
+    },
+    "/api/v1/incidents/{incident_id}": {"get": op("One incident", params=[path_param("incident_id", INT)])},
+    "/api/v1/incidents/{incident_id}/retry": {
+        "post": op(
+            "Run the failed step again, optionally after moving the case to another version of its diagram; "
+            "resumed=false (200) when it failed again (one more try counted)",
+            params=[path_param("incident_id", INT)],
+            body={
+                "application/json": {
+                    "schema": {"type": "object", "properties": {"version": {"type": "integer", "minimum": 1}}}
+                }
+            },  # fmt: skip
+        )
     },
     # issue 3: the working-day calendar (C14.1)
     "/api/v1/calendar/add-working-days": {

@@ -12,12 +12,17 @@ ERRORS = {
         (404, "unknown"),
         (409, "conflict: stale revision, already claimed or completed"),
         (422, "invalid data, form or BPMN"),
+        (429, "too many requests: wait and try again"),
+        (503, "busy (all script workers in use): nothing was done, try again"),
     ]  # fmt: skip
 }
 
 
-def op(summary: str, *, body: dict | None = None, params: list | None = None, ok: str = "200") -> dict:
-    op: dict = {"summary": summary, "responses": {ok: {"description": "OK"}, **ERRORS}}
+def op(summary: str, *, body: dict | None = None, params: list | None = None, ok: str = "200",
+       also: dict[str, str] | None = None) -> dict:  # fmt: skip
+    """One operation; ``also``: further documented answers, e.g. {"202": "kept on an incident"}."""
+    extra = {code: {"description": text} for code, text in (also or {}).items()}
+    op: dict = {"summary": summary, "responses": {ok: {"description": "OK"}, **extra, **ERRORS}}
     if body is not None:
         op["requestBody"] = {"required": True, "content": body}
     if params:
@@ -38,6 +43,8 @@ def json_ref(ref: str) -> dict:
 
 
 INT = {"type": "integer"}
+# A step that fails in the diagram becomes an incident on the case (issue 13, item 3).
+STARTED_WITH_INCIDENT = "the case was created but stopped at an incident (status incident, see incidents)"
 TASK_ID = path_param("task_id")
 INSTANCE_ID = path_param("instance_id", INT)
 CUSTOMER_ID = path_param("customer_id", INT)

@@ -81,11 +81,8 @@ def complete_task(user, task_id: str):
     if revision is not None and not isinstance(revision, int):
         raise BadRequest("revision 必须是整数 (revision must be an integer)")
     done = instances.complete_task(task_id, data, user, expected_revision=revision)
-    return jsonify(
-        {
-            "instance_id": done.instance_id,
-            "status": done.status,
-            "revision": done.revision,
-            "next_task_ids": done.next_task_ids,
-        }
-    )
+    body = {"instance_id": done.instance_id, "status": done.status, "revision": done.revision,
+            "next_task_ids": done.next_task_ids}  # fmt: skip
+    if done.incident is not None:  # accepted and kept on the incident; applied when it is retried (issue 13, item 3)
+        return jsonify({**body, "incident": done.incident.as_json()}), 202
+    return jsonify(body)

@@ -62,6 +62,10 @@ def start_submit(user, process_key: str):
     except Invalid as err:
         errors, loose = field_errors(err.extra.get("errors", []))
         return _render(process_key, data, errors, loose or ([] if errors else [plain(err.detail)]), business_key, 422)
+    if instance.status == "incident":  # issue 13, item 3: created, stopped at its first step
+        flash(f"已发起，案件编号 {instance.business_key or instance.id}，但流程第一步出错，已记录为流程故障，"
+              "流程负责人处理后案件将继续。", "error")  # fmt: skip
+        return redirect(url_for("pages.case", instance_id=instance.id), code=303)
     flash(f"已发起，案件编号 {instance.business_key or instance.id}。", "ok")
     return redirect(url_for("pages.case", instance_id=instance.id), code=303)
 

@@ -112,7 +112,9 @@ def task_submit(user, task_id: str):
         return _render(user, found, data, upload_errors, [], 422)
     revision = request.form.get("revision", "")
     try:
-        instances.complete_task(found.id, data, user, expected_revision=int(revision) if revision.isdigit() else None)
+        done = instances.complete_task(
+            found.id, data, user, expected_revision=int(revision) if revision.isdigit() else None
+        )
     except Invalid as err:
         errors, loose = field_errors(err.extra.get("errors", []))
         return _render(user, found, data, errors, loose or ([] if errors else [plain(err.detail)]), 422)
@@ -120,5 +122,9 @@ def task_submit(user, task_id: str):
         flash(f"{plain(err.detail)}。请刷新页面查看最新状态。".replace("。。", "。"), "error")
         return redirect(url_for("pages.task", task_id=task_id), code=303)
     drafts.discard(found.id, user)
+    if done.incident is not None:  # issue 13, item 3: the form is kept; the case waits for the process owner
+        flash(f"“{found.name}”已提交，但流程下一步出错（{done.incident.element_name or ''}），已记录为流程故障，"
+              "流程负责人处理后案件将继续，无需重新填写。", "error")  # fmt: skip
+        return redirect(url_for("pages.case", instance_id=done.instance_id), code=303)
     flash(f"“{found.name}”已提交。", "ok")
     return redirect(url_for("pages.inbox"), code=303)
