@@ -156,9 +156,9 @@ def apply_step(
     name, actor_id = actor_of(user)
     try:
         # A savepoint: what registry functions wrote during a step that fails is undone before the incident is kept.
-        with db.session.begin_nested() if incidents_on else contextlib.nullcontext():
-            with script_functions.recording() as calls:
-                result = operation(definition, instance.state_json, seed_of(instance), now)
+        savepoint = db.session.begin_nested() if incidents_on else contextlib.nullcontext()
+        with savepoint, script_functions.recording() as calls:
+            result = operation(definition, instance.state_json, seed_of(instance), now)
     except engine.EngineError as err:
         if not incidents_on or not incidents.is_incident(err):
             raise as_service_error(err) from None
