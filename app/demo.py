@@ -35,6 +35,10 @@ DEMO_USERS = [
 ]
 
 
+# Other systems' API clients (issue 13, item 4): the diagrams name them as system:<name>.
+DEMO_SYSTEMS = [("billing", "收费系统"), ("hotline12345", "12345 政务服务热线平台")]
+
+
 def load_directory() -> list[str]:
     lines = []
     users.ensure_unit("客服中心", "csc")
@@ -47,6 +51,10 @@ def load_directory() -> list[str]:
             continue
         users.add_user(username, DEMO_PASSWORD, unit, roles, display, superior)
         lines.append(f"demo user {username} / {DEMO_PASSWORD} ({unit}; {', '.join(roles)})")
+    for name, display in DEMO_SYSTEMS:
+        if db.session.scalar(select(User.id).where(User.username == name)) is None:
+            users.add_system(name, display)
+            lines.append(f"system client {name} ({display}): gasflow users token {name}")
     return lines
 
 

@@ -132,12 +132,14 @@ class Person:
 
 @pytest.fixture
 def people(app):
-    """The demo directory plus a token per demo user: people["kf_agent"].headers ..."""
+    """The demo directory plus a token per demo user and system client: people["kf_agent"].headers,
+    people["billing"].headers ..."""
     from app import demo
     from app.org import users
 
     demo.load_directory()
-    return {name: Person(users.get_by_username(name), users.issue_token(name)) for name, *_ in demo.DEMO_USERS}
+    names = [name for name, *_ in demo.DEMO_USERS] + [name for name, _ in demo.DEMO_SYSTEMS]
+    return {name: Person(users.get_by_username(name), users.issue_token(name)) for name in names}
 
 
 @pytest.fixture

@@ -69,6 +69,22 @@ def users_add(username, unit, roles, password, display_name, superior) -> None:
     click.echo(f"user {user.username} ({user.unit.name}; {', '.join(sorted(user.roles))}) added")
 
 
+@users.command("add-system")
+@click.argument("name")
+@click.option("--display-name", required=True, help="e.g. 收费系统")
+@with_appcontext
+def users_add_system(name, display_name) -> None:
+    """Another system's API client (no password, no roles); diagrams name it as system:NAME in startableBy/sentBy.
+    Give it a token with `gasflow users token NAME`."""
+    from app.org import users as user_service
+
+    try:
+        user = user_service.add_system(name, display_name)
+    except ServiceError as err:
+        _fail(err)
+    click.echo(f"system client {user.username} ({user.display_name}) added; diagrams name it system:{user.username}")
+
+
 @users.command("token")
 @click.argument("username")
 @with_appcontext

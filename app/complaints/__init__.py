@@ -26,6 +26,8 @@ def register(app: Flask) -> None:
         Job("complaint_monthly_report", notice.monthly_job, seconds=MONTHLY_REPORT_CHECK_SECONDS, first_run_now=True)
     )
     plug.start_page("complaint", "complaints.complaint_intake")  # the hotline's keyboard-only intake (C11, C12)
+    # C12 checks (receipt time, the person complained about) live in the intake: no other way in (issue 13, item 4).
+    plug.intake("complaint", "POST /api/v1/complaints（或投诉登记页面）")
     plug.menu_link(MenuLink("投诉月报", "complaints.complaint_report_page", allowed_by(report.require_reader)))
     plug.openapi(api.OPENAPI_PATHS, api.OPENAPI_SCHEMAS)
 

@@ -127,7 +127,7 @@ def intake(payload: dict, user: User) -> Intake:
     data["internal_to_external"] = escalates
     if escalates:
         data["escalated_from"] = earlier[0][1].get("case_no")
-    instance = instances.start(PROCESS, data, user, business_key=data["case_no"])
+    instance = instances.start(PROCESS, data, user, business_key=data["case_no"], via_intake=True)
     if escalates:
         history.append(instance.id, [_escalation_event(now, user, data["escalated_from"], data)])
     return Intake(instance.id, data["case_no"], False, escalates)

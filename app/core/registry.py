@@ -53,6 +53,8 @@ class Registry:
     jobs: list[Job] = field(default_factory=list)
     menu: list[MenuLink] = field(default_factory=list)
     start_pages: dict[str, str] = field(default_factory=dict)  # process key -> endpoint of its own start page
+    # process key -> its own intake contract (e.g. "POST /api/v1/complaints"): the only way to start it (issue 13)
+    intakes: dict[str, str] = field(default_factory=dict)
     case_links: list[CaseLinks] = field(default_factory=list)
     openapi_paths: dict[str, dict] = field(default_factory=dict)
     openapi_schemas: dict[str, Callable[[], dict]] = field(default_factory=dict)  # built when the document is asked for
@@ -71,6 +73,10 @@ class Registry:
 
     def start_page(self, process_key: str, endpoint: str) -> None:
         self.start_pages[process_key] = endpoint
+
+    def intake(self, process_key: str, how: str) -> None:
+        """The process has its own intake contract (checks the generic start cannot make): start it only that way."""
+        self.intakes[process_key] = how
 
     def case_link(self, links: CaseLinks) -> None:
         self.case_links.append(links)

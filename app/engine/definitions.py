@@ -54,6 +54,8 @@ class Definition:
     element_names: dict[str, str] = field(default_factory=dict)
     # Extension properties of every element that has some (e.g. a boundary timer's ``escalation`` rule id).
     element_properties: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Per bpmn:message name, its extension properties (``sentBy``: who may send it, issue 13 item 4).
+    message_properties: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _properties(node) -> dict[str, str]:
@@ -128,6 +130,8 @@ def parse_definition(content: bytes, filename: str) -> Definition:
         )
     names = {n.get("id"): n.get("name") or n.get("id") for n in process.iter() if n.get("id")}
     element_properties = {n.get("id"): props for n in process.iter() if n.get("id") and (props := _properties(n))}
+    messages = tree.xpath("/bpmn:definitions/bpmn:message", namespaces=NS)
+    message_properties = {m.get("name") or m.get("id"): _properties(m) for m in messages}
     return Definition(
         key=key,
         name=process.get("name") or key,
@@ -137,4 +141,5 @@ def parse_definition(content: bytes, filename: str) -> Definition:
         user_tasks=user_tasks,
         element_names=names,
         element_properties=element_properties,
+        message_properties=message_properties,
     )

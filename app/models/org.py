@@ -40,6 +40,9 @@ class User(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     superior_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # person, or system: the API client of another system (billing, the 12345 platform) with a token and no password
+    # or roles; diagrams name it as system:<username> in startableBy/sentBy (issue 13, item 4).
+    kind: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
     # sha256 of the bearer token; the token itself is shown once and never stored.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     failed_logins: Mapped[int] = mapped_column(default=0)

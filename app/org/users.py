@@ -76,6 +76,23 @@ def add_user(
     return user
 
 
+SYSTEMS_UNIT = "外部系统"
+
+
+@writes
+def add_system(name: str, display_name: str) -> User:
+    """Another system's API client (issue 13, item 4): a token, no password, no roles; diagrams name it as
+    ``system:<name>`` where it may start a process or send a message (e.g. system:billing for payment_received)."""
+    if db.session.scalar(select(User.id).where(User.username == name)) is not None:
+        raise Invalid(f"用户名 {name} 已存在 (username taken)")
+    unit = ensure_unit(SYSTEMS_UNIT, "system")
+    user = User(username=name, display_name=display_name, password_hash="!", unit=unit, kind="system",
+                created_at=clock.now(), role_rows=[])  # fmt: skip
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
 @writes
 def issue_token(username: str) -> str:
     """A new bearer token for the user; the old one stops working. Only its hash is stored."""
@@ -105,6 +122,7 @@ class Principal:
     roles: frozenset[str]
     superior_id: int | None
     active: bool = True
+    kind: str = "person"
 
     @property
     def unit_id(self) -> int:
@@ -113,7 +131,8 @@ class Principal:
     @classmethod
     def of(cls, user: User) -> Principal:
         unit = UnitRef(user.unit.id, user.unit.name, user.unit.kind, user.unit.district)
-        return cls(user.id, user.username, user.display_name, unit, user.roles, user.superior_id, user.active)
+        return cls(user.id, user.username, user.display_name, unit, user.roles, user.superior_id, user.active,
+                   user.kind or "person")  # fmt: skip
 
 
 # Bearer tokens resolved in the last few seconds: API clients call in bursts, and a token check per request would be
@@ -176,6 +195,8 @@ def _attempt_login(username: str, password: str) -> tuple[User | None, Exception
         if wait > timedelta(0):
             seconds = int(wait.total_seconds()) + 1
             return None, Forbidden(f"密码错误次数过多，请 {seconds} 秒后再试 (too many failures, wait {seconds} s)")
+    if user is not None and user.kind == "system":
+        user = None  # a system signs in with its token only
     if user is None or not user.active or not check_password_hash(user.password_hash, password):
         if user is not None:
             user.failed_logins += 1

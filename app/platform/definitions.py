@@ -12,7 +12,8 @@ from app.core.errors import Invalid, NotFound
 from app.core.tx import writes
 from app.extensions import db
 from app.models import ProcessDefinition
-from app.platform import forms
+from app.platform import forms, senders
+from app.platform.runtime import runtime
 
 
 def _check_forms(definition: engine.Definition, filename: str) -> list[engine.Problem]:
@@ -27,7 +28,7 @@ def _check_forms(definition: engine.Definition, filename: str) -> list[engine.Pr
 
 def validate(content: bytes, filename: str) -> engine.Definition:
     parsed = engine.parse_definition(content, filename)
-    problems = _check_forms(parsed, filename)
+    problems = _check_forms(parsed, filename) + senders.deploy_problems(parsed, filename)
     if problems:
         raise engine.BpmnInvalid(problems)
     return parsed
@@ -98,6 +99,16 @@ def versions(key: str) -> list[ProcessDefinition]:
             select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc())
         )
     )
+
+
+def message_senders(name: str) -> list[str | None]:
+    """The sentBy of message ``name`` in each newest version that takes it (issue 13, item 4)."""
+    found = []
+    for row in list_latest():
+        parsed = runtime().definition(row.id)
+        if name in parsed.message_properties:
+            found.append(parsed.message_properties[name].get(senders.SEND_PROPERTY))
+    return found
 
 
 def list_latest() -> list[ProcessDefinition]:

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessDefinition, ProcessInstance, User
 from app.org import access
 from app.org.groups import groups_of
-from app.platform import definitions, forms, incidents, projections, task_rules
+from app.platform import definitions, forms, incidents, projections, senders, task_rules
 from app.platform.runtime import runtime
 from app.platform.steps import (
     INSTANCES,
@@ -29,12 +29,16 @@ from app.platform.steps import (
 
 
 @writes
-def start(process_key: str, data: dict, user: User | None, business_key: str | None = None) -> ProcessInstance:
+def start(process_key: str, data: dict, user: User | None, business_key: str | None = None,
+          via_intake: bool = False) -> ProcessInstance:  # fmt: skip
+    """Start a case of the newest version. ``user`` must be one the diagram's startableBy names (None: the system's
+    own start, e.g. a scheduled job); ``via_intake``: called by the area's own intake contract (issue 13, item 4)."""
     if not isinstance(data, dict):
         raise Invalid("data 必须是 JSON 对象 (data must be an object)")
     data = as_recorded(data)
     row = definitions.latest(process_key)
-    runtime().definition(row.id)  # parse (and cache) before the instance row exists: a broken diagram writes nothing
+    # parse (and cache) before the instance row exists: a broken diagram writes nothing
+    senders.require_may_start(row.key, runtime().definition(row.id), user, via_intake)
     now = clock.now()
     actor_id = user.id if user is not None else None
     business_key = business_key or (str(data["business_key"]) if data.get("business_key") else None)
@@ -126,9 +130,11 @@ def instances_for(correlation: dict[str, str]) -> list[int]:
 
 
 @writes
-def deliver_to_waiting(name: str, correlation: dict, payload: dict, user: User | None) -> list[int]:
+def deliver_to_waiting(name: str, correlation: dict, payload: dict, user: User | None,
+                       check_sender: bool = False) -> list[int]:  # fmt: skip
     """Route a message to the running instances whose correlation keys all match; returns those that caught it
-    (empty when none was waiting)."""
+    (empty when none was waiting). ``check_sender``: a message from outside, whose sender each case's diagram must
+    name in the message's sentBy (issue 13, item 4); an area's own intake delivers as itself."""
     if not name or not isinstance(correlation, dict) or not correlation:
         raise Invalid("消息需要 name 和至少一个 correlation 键 (name and correlation are required)")
     if not isinstance(payload, dict):
@@ -139,6 +145,9 @@ def deliver_to_waiting(name: str, correlation: dict, payload: dict, user: User |
         instance = read_live(instance_id)
         if instance.status != "running":
             continue
+        if check_sender:
+            declared = runtime().definition(instance.definition_id).message_properties.get(name, {})
+            senders.require_may_send(name, [declared.get(senders.SEND_PROPERTY)], user)
         try:
             apply_step(  # None: the step failed and the message is kept on the case's incident (issue 13, item 3)
                 instance,

@@ -17,7 +17,7 @@ from app.core.tx import writes
 from app.extensions import db
 from app.models import UnmatchedMessage, User
 from app.org.access import require_role
-from app.platform import history, incidents, instances
+from app.platform import definitions, history, incidents, instances, senders
 
 MAY_RESOLVE = ("staff", "admin")
 
@@ -65,7 +65,11 @@ def keep(name: str, correlation: dict, payload: dict, user: User | None) -> int:
 def deliver_message(name: str, correlation: dict, payload: dict, user: User | None) -> list[int]:
     """Deliver, or answer 404 naming the keys: a message nobody waits for (e.g. a payment for an account with no
     open arrears case) is kept in the unmatched-messages list, in its own transaction, for staff to resolve."""
-    caught = instances.deliver_to_waiting(name, correlation, payload, user)
+    if not isinstance(name, str) or not name:
+        raise Invalid("消息需要 name (a message name is required)")
+    # issue 13, item 4: e.g. payment_received only from system:billing
+    senders.require_may_send(name, definitions.message_senders(name), user)
+    caught = instances.deliver_to_waiting(name, correlation, payload, user, check_sender=True)
     if caught:
         return caught
     kept = keep(name, correlation, payload, user)

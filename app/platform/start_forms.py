@@ -13,7 +13,7 @@ from app import engine
 from app.core.errors import Invalid
 from app.extensions import db
 from app.models import ProcessInstance, Unit, User
-from app.platform import definitions, forms, instances
+from app.platform import definitions, forms, instances, senders
 from app.platform.runtime import runtime
 
 
@@ -44,6 +44,14 @@ def schema_for(process_key: str) -> tuple[str, dict]:
     """(process name, start schema) of the newest version."""
     row = definitions.latest(process_key)
     return row.name, start_schema(row.key, runtime().definition(row.id))
+
+
+def startable(user: User) -> list:
+    """The newest version of each process this person may start from the pages (issue 13, item 4: startableBy)."""
+    return [
+        row for row in definitions.list_latest()
+        if senders.allows(runtime().definition(row.id).properties.get(senders.START_PROPERTY), user)
+    ]  # fmt: skip
 
 
 def start_case(process_key: str, data: dict, user: User, business_key: str | None) -> ProcessInstance:

@@ -18,6 +18,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     plug = registry(app)
     plug.script_function("set_supply_status", status.set_status)  # S24.6, S24.7: recorded in the step's event
+    # One open case per account and the branch check live in these intakes: no other way in (issue 13, item 4).
+    plug.intake("arrears_disconnection", "POST /api/v1/arrears 或 gasflow arrears import")
+    plug.intake("hazard_disconnection", "POST /api/v1/hazards")
     plug.case_link(pages.notice_links)
     plug.menu_link(MenuLink("停气看板", "supply.board", allowed_by(board.require_board)))
     plug.openapi(api.OPENAPI_PATHS)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app import clock
-from app.core.errors import Invalid, NotFound
+from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.tx import writes
 from app.customers import records as customers
 from app.extensions import db
@@ -64,11 +64,24 @@ def new_case_no(prefix: str) -> str:
             return candidate
 
 
-def _customer(account_no: str) -> Customer:
+def require_own_branch(customer: Customer, user: User | None) -> None:
+    """Branch staff open cases only for their own branch's accounts (issue 13, item 4): a 苍溪 fitter may not open
+    an arrears or hazard case on a 利州 account. Billing (a system client), the CSC and departments are not a branch."""
+    unit = getattr(user, "unit", None)
+    if unit is not None and getattr(user, "kind", "person") == "person" and unit.kind == "branch" \
+            and customer.branch_id != unit.id and "admin" not in user.roles:  # fmt: skip
+        raise Forbidden(
+            f"户号 {customer.account_no} 属于{customer.branch.name}，{unit.name}不能为其立案 "
+            "(the account belongs to another branch)"
+        )
+
+
+def _customer(account_no: str, user: User | None = None) -> Customer:
     try:
         customer = customers.by_account(account_no)
     except NotFound:
         raise _problem("account_no", f"户号 {account_no} 不存在") from None
+    require_own_branch(customer, user)
     # One import per account at a time: a second one for the same account waits here (PostgreSQL; SQLite's write
     # lock already queues writers), so two imports never open two cases.
     db.session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
@@ -78,7 +91,7 @@ def _customer(account_no: str) -> Customer:
 @writes
 def open_or_update(payload: dict, user: User | None) -> ArrearsResult:
     forms.require_valid(PROCESS, "start", payload, "欠费数据")
-    customer = _customer(payload["account_no"])
+    customer = _customer(payload["account_no"], user)
     figures = {"amount_owed": payload["amount_owed"], "since": payload["since"]}
     if payload.get("billing_ref"):
         figures["billing_ref"] = payload["billing_ref"]
@@ -98,5 +111,5 @@ def open_or_update(payload: dict, user: User | None) -> ArrearsResult:
         "address": customer.address,
         "branch": customer.branch.name,
     }
-    instance = instances.start(PROCESS, data, user, business_key=case_no)
+    instance = instances.start(PROCESS, data, user, business_key=case_no, via_intake=True)
     return ArrearsResult(instance.id, case_no, False, True)

@@ -29,8 +29,9 @@ def open_case(payload: dict, user: User | None) -> HazardCase:
     except NotFound:
         message = f"户号 {payload['account_no']} 不存在"
         raise Invalid(f"{message} (account_no)", errors=[{"field": "account_no", "message": message}]) from None
+    arrears.require_own_branch(customer, user)
     case_no = arrears.new_case_no("YH")
     data = {**payload, "case_no": case_no, "account_no": customer.account_no, "customer_name": customer.name,
             "address": customer.address, "branch": customer.branch.name}  # fmt: skip
-    instance = instances.start(PROCESS, data, user, business_key=case_no)
+    instance = instances.start(PROCESS, data, user, business_key=case_no, via_intake=True)
     return HazardCase(instance.id, case_no)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="Defs_{key}" targetNamespace="http://gasflow.example/test">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="Defs_{key}" targetNamespace="http://gasflow.example/test">
   <bpmn:process id="{key}" name="{name}" isExecutable="true">
+    <bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="startableBy" value="staff"/></spiffworkflow:properties></bpmn:extensionElements>
     <bpmn:laneSet id="LaneSet_{key}"><bpmn:lane id="Lane_csc" name="客服中心">{refs}</bpmn:lane></bpmn:laneSet>
 """
 _TAIL = """    <bpmn:userTask id="Task_after" name="后续处理"><bpmn:incoming>Flow_to_task</bpmn:incoming><bpmn:outgoing>Flow_end</bpmn:outgoing></bpmn:userTask>

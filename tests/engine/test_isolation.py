@@ -119,13 +119,13 @@ def test_item10_element_id_start_is_refused_at_deploy():
     doc = hostile.script_then_task("named", "x = 1").replace(b"Start_x", b"Start")
     with pytest.raises(BpmnInvalid) as err:
         parse_definition(doc, "named.bpmn")
-    assert err.value.problems[0].element_id == "Start" and err.value.problems[0].line == 5
+    assert err.value.problems[0].element_id == "Start" and err.value.problems[0].line == 6
 
 
 def test_item10_constant_timer_that_is_not_a_duration_is_refused_at_deploy():
     with pytest.raises(BpmnInvalid) as err:
         parse_definition(hostile.timer_then_script("timer", "x = 1", "'not-a-duration'"), "timer.bpmn")
-    assert "ISO 8601" in err.value.problems[0].message and err.value.problems[0].line == 7
+    assert "ISO 8601" in err.value.problems[0].message and err.value.problems[0].line == 8
 
 
 def test_item10_timer_from_the_data_that_is_not_a_duration_fails_the_step_cleanly(engine):

@@ -54,7 +54,7 @@ def test_arrears_intake_opens_one_case_per_account_and_checks_its_input(client, 
 
 
 def test_payment_without_an_open_case_is_404_naming_the_account_and_kept_until_resolved(client, billing):
-    response = _pay(client, billing["kf_agent"], 88)
+    response = _pay(client, billing["billing"], 88)
     assert response.status_code == 404 and ACCOUNT in response.json["detail"] and response.json["error"] == "not_found"
     kept_id = response.json["unmatched_id"]
     listed = client.get("/api/v1/unmatched-messages", headers=billing["lz_staff"].headers).json["messages"]
@@ -136,9 +136,9 @@ def test_S24_6_notice_deadline_setting_is_admin_only(client, billing):
 
 def test_full_payment_over_http_closes_the_case(client, billing):
     iid = _post(client, billing["kf_agent"], "/api/v1/arrears", ARREARS).json["instance_id"]
-    assert _pay(client, billing["kf_agent"], 1000).json == {"delivered_to": [iid]}
+    assert _pay(client, billing["billing"], 1000).json == {"delivered_to": [iid]}
     assert client.get(f"/api/v1/instances/{iid}", headers=billing["kf_agent"].headers).json["status"] == "running"
-    assert _pay(client, billing["kf_agent"], 234.5).status_code == 200
+    assert _pay(client, billing["billing"], 234.5).status_code == 200
     assert client.get(f"/api/v1/instances/{iid}", headers=billing["kf_agent"].headers).json["status"] == "completed"
 
 

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from app.core.errors import Invalid
 from app.core.registry import registry
 from app.customers import search as customer_search
-from app.platform import definitions, start_forms
+from app.platform import start_forms
 from app.web.blueprints import pages
 from app.web.pages.common import plain, signed_in
 from app.web.pages.schema_form import field_errors, fields_of, parse
@@ -16,7 +16,7 @@ from app.web.pages.schema_form import field_errors, fields_of, parse
 @pages.get("/start")
 @signed_in
 def start_list(user):
-    processes = definitions.list_latest()
+    processes = start_forms.startable(user)
     own = (
         registry().start_pages
     )  # an area's own start page (e.g. the hotline's fast complaint intake) replaces the form
