@@ -74,7 +74,9 @@ def require_may_start(process_key: str, definition: engine.Definition, user: Use
         return  # the system's own start (a scheduled job)
     intake = registry().intakes.get(process_key)
     if intake is not None and not via_intake:
-        raise Forbidden(f"“{definition.name}”只能通过其受理接口发起：{intake} (this process has its own intake: {intake})")
+        raise Forbidden(
+            f"“{definition.name}”只能通过其受理接口发起：{intake} (this process has its own intake: {intake})"
+        )
     allowed = definition.properties.get(START_PROPERTY)
     if not allows(allowed, user):
         raise Forbidden(

@@ -48,7 +48,9 @@ def test_S21_3_backup_then_restore_into_an_empty_database_is_exact(archive, sett
     result = backup.create_backup(tmp_path / "backups")
     source = _digests()
     assert result.tables == source and source["customer"]["rows"] == 300
-    assert source["customer_view_log"]["rows"] == 1 and source["app_user"]["rows"] == len(demo.DEMO_USERS) + len(demo.DEMO_SYSTEMS)
+    assert source["customer_view_log"]["rows"] == 1 and source["app_user"]["rows"] == len(demo.DEMO_USERS) + len(
+        demo.DEMO_SYSTEMS
+    )
     assert backup_files.sha256_of(result.path) == result.sha256
     target = create_app(settings.with_overrides(database_url=empty_database))
     with target.app_context():
