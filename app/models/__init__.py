@@ -1,5 +1,6 @@
 """All tables, imported once so Alembic and the app see the same metadata."""
 
+from app.models.audit import AuditAccess, AuditJob, Seal, SealLeaf
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.customers import CLASSES, SUPPLY_STATUSES, Customer, CustomerPhone, CustomerView
 from app.models.definitions import ProcessDefinition
@@ -10,6 +11,10 @@ from app.models.messages import UnmatchedMessage
 from app.models.org import ROLES, Unit, User, UserRole
 
 __all__ = [
+    "AuditAccess",
+    "AuditJob",
+    "Seal",
+    "SealLeaf",
     "CLASSES",
     "CONFLICT_KINDS",
     "SUPPLY_STATUSES",

@@ -1,4 +1,6 @@
-"""Auditors' checks: the hash chain is intact, and replaying the events reproduces the stored state (issue 2 §8)."""
+"""Auditors' checks (issue 2 §8, issue 13 §8): the keyed hash chain is intact, replaying the events reproduces the
+stored state, and every projection (status, open tasks, who completed what, the chain head on the instance) agrees
+with the replayed history. A whole deleted case or a rolled-back database is what seals.py sees."""
 
 from __future__ import annotations
 
@@ -11,8 +13,7 @@ from app import engine
 from app.core.errors import NotFound
 from app.extensions import db
 from app.models import ProcessInstance
-from app.platform import definitions, history, script_functions
-from app.platform.history import ChainReport
+from app.platform import definitions, history, projection_check, script_functions
 from app.platform.runtime import runtime
 
 
@@ -28,11 +29,42 @@ class ReplayReport:
         return asdict(self)
 
 
-def verify(instance_id: int | None = None) -> list[ChainReport]:
+@dataclass(frozen=True)
+class Verdict:
+    """One case checked: its chain, its replay and its projections. ``first_broken_seq`` names the first altered event
+    when one can be named; ``findings`` lists every disagreement found."""
+
+    instance_id: int
+    ok: bool
+    events: int
+    first_broken_seq: int | None = None
+    reason: str = ""
+    findings: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "findings": list(self.findings)}
+
+
+def verify(instance_id: int | None = None) -> list[Verdict]:
     ids = [instance_id] if instance_id is not None else list(db.session.scalars(select(ProcessInstance.id)))
     if instance_id is not None and db.session.get(ProcessInstance, instance_id) is None:
         raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
-    return [history.verify_chain(i) for i in ids]
+    return [verify_case(i) for i in ids]
+
+
+def verify_case(instance_id: int) -> Verdict:
+    chain = history.verify_chain(instance_id)
+    if not chain.ok:
+        return Verdict(instance_id, False, chain.events, chain.first_broken_seq, chain.reason, (chain.reason,))
+    with engine.cold():
+        report, final = _replay(instance_id)
+    instance = db.session.get(ProcessInstance, instance_id)
+    findings = projection_check.check(instance, history.events_of(instance_id), final if report.ok else None)
+    problems = ([] if report.ok else [report.reason]) + [f.what for f in findings]
+    if not problems:
+        return Verdict(instance_id, True, chain.events)
+    seqs = [s for s in [report.first_divergence_seq, *(f.seq for f in findings)] if s is not None]
+    return Verdict(instance_id, False, chain.events, min(seqs) if seqs else None, problems[0], tuple(problems))
 
 
 def _apply(eng: engine.Engine, definition, state: str | None, seed: str, ev) -> engine.StepResult:
@@ -59,7 +91,7 @@ def _step(eng: engine.Engine, definition, state: str | None, seed: str, ev, payl
 def replay(instance_id: int) -> ReplayReport:
     """Rebuild the instance from an empty start against its pinned version, step by step, from stored data only."""
     with engine.cold():
-        return _replay(instance_id)
+        return _replay(instance_id)[0]
 
 
 def _definition_before(ev, current):
@@ -72,12 +104,12 @@ def _definition_before(ev, current):
     return runtime().definition(definitions.version(payload["process"], payload["version"]).id)
 
 
-def _replay(instance_id: int) -> ReplayReport:
+def _replay(instance_id: int) -> tuple[ReplayReport, engine.StepResult | None]:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
     eng = runtime().engine
-    definition, state, replayed = None, None, 0
+    definition, state, replayed, result = None, None, 0, None
     for ev in history.events_of(instance_id):
         if ev.kind not in history.STATE_EVENTS:
             continue
@@ -85,13 +117,16 @@ def _replay(instance_id: int) -> ReplayReport:
             definition = _definition_before(ev, definition)
             result = _apply(eng, definition, state, str(instance.id), ev)
         except engine.EngineError as err:
-            return ReplayReport(instance_id, False, replayed, ev.seq, f"event {ev.seq} ({ev.kind}) failed: {err}")
+            reason = f"重放第 {ev.seq} 条事件（{ev.kind}）失败：{err} (replay failed)"
+            return ReplayReport(instance_id, False, replayed, ev.seq, reason), None
         replayed += 1
         if result.digest != ev.state_digest:
-            return ReplayReport(instance_id, False, replayed, ev.seq, f"state after event {ev.seq} ({ev.kind}) differs")
+            reason = f"重放到第 {ev.seq} 条事件（{ev.kind}）时状态不同 (state after event {ev.seq} differs)"
+            return ReplayReport(instance_id, False, replayed, ev.seq, reason), None
         state = result.state_json
         if ev.kind == "migrated":
             definition = runtime().definition(json.loads(ev.payload_json)["definition_id"])
     if state is None or engine.digest(state) != engine.digest(instance.state_json):
-        return ReplayReport(instance_id, False, replayed, None, "the stored state differs from the replayed one")
-    return ReplayReport(instance_id, True, replayed)
+        reason = "存储的状态与重放结果不同 (the stored state differs from the replayed one)"
+        return ReplayReport(instance_id, False, replayed, None, reason), None
+    return ReplayReport(instance_id, True, replayed), result
