@@ -213,9 +213,7 @@ def setup(demo: bool) -> None:
 
     from app import demo as demo_service
     from app.calendar import admin as calendar_admin
-    from app.platform import definitions
-
-    from app.platform import history
+    from app.platform import definitions, history
 
     upgrade()
     keyed = history.adopt_legacy()  # events from before keyed history (issue 13 §8); 0 on a fresh or adopted database
