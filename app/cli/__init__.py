@@ -260,4 +260,9 @@ main.add_command(cli_customers.backup)
 main.add_command(cli_customers.restore)
 for _area in areas.modules():  # each business area's own sub-group (gasflow complaints …, gasflow arrears …)
     for _command in _area.cli_commands():
-        main.add_command(_command)
+        _existing = main.commands.get(_command.name)
+        if isinstance(_existing, click.Group) and isinstance(_command, click.Group):
+            for _sub in _command.commands.values():  # a workplace adding to a platform group (gasflow audit seal …)
+                _existing.add_command(_sub)
+        else:
+            main.add_command(_command)

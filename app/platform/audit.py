@@ -70,22 +70,25 @@ def verify_case(instance_id: int) -> Verdict:
 def _apply(eng: engine.Engine, definition, state: str | None, seed: str, ev) -> engine.StepResult:
     """One recorded step again; script-function results come from the record (script_functions.replaying)."""
     payload = json.loads(ev.payload_json)
+    return apply_recorded(eng, definition, state, seed, ev.kind, ev.at, ev.task_id, payload, runtime().definition)
+
+
+def apply_recorded(eng: engine.Engine, definition, state: str | None, seed: str, kind: str, at, task_id: str | None,
+                   payload: dict, definition_for) -> engine.StepResult:  # fmt: skip
+    """Re-run one recorded state event. ``definition_for(id)`` gives the version a migration moved to (from the
+    database, or from an audit bundle's diagrams when checked without one)."""
     with script_functions.replaying(payload.get("calls")):
-        return _step(eng, definition, state, seed, ev, payload)
-
-
-def _step(eng: engine.Engine, definition, state: str | None, seed: str, ev, payload: dict) -> engine.StepResult:
-    if ev.kind == "started":
-        return eng.start(definition, payload["data"], seed, ev.at)
-    if ev.kind == "task_completed":
-        return eng.complete_task(definition, state, seed, ev.task_id, payload["data"], ev.at)
-    if ev.kind == "timer_fired":
-        return eng.fire_timers(definition, state, seed, ev.at)
-    if ev.kind == "timers_recomputed":
-        return eng.reevaluate_timers(definition, state, seed, ev.at, payload["uses"])
-    if ev.kind == "migrated":
-        return eng.migrate(definition, runtime().definition(payload["definition_id"]), state, seed, ev.at)
-    return eng.deliver_message(definition, state, seed, payload["name"], payload["payload"], ev.at)
+        if kind == "started":
+            return eng.start(definition, payload["data"], seed, at)
+        if kind == "task_completed":
+            return eng.complete_task(definition, state, seed, task_id, payload["data"], at)
+        if kind == "timer_fired":
+            return eng.fire_timers(definition, state, seed, at)
+        if kind == "timers_recomputed":
+            return eng.reevaluate_timers(definition, state, seed, at, payload["uses"])
+        if kind == "migrated":
+            return eng.migrate(definition, definition_for(payload["definition_id"]), state, seed, at)
+        return eng.deliver_message(definition, state, seed, payload["name"], payload["payload"], at)
 
 
 def replay(instance_id: int) -> ReplayReport:
@@ -130,3 +133,52 @@ def _replay(instance_id: int) -> tuple[ReplayReport, engine.StepResult | None]:
         reason = "存储的状态与重放结果不同 (the stored state differs from the replayed one)"
         return ReplayReport(instance_id, False, replayed, None, reason), None
     return ReplayReport(instance_id, True, replayed), result
+
+
+@dataclass(frozen=True)
+class ReplayStep:
+    """One event of a replay, for stepping through a case: the state after it (state events re-run; others leave it
+    as it was), the version it ran on, and the verdict (``ok`` False names the first divergence; replay stops)."""
+
+    event: object
+    definition_id: int | None
+    state_json: str | None
+    replayed: bool
+    ok: bool
+    reason: str = ""
+
+
+def walk(instance_id: int):
+    """Replay the case event by event against the versions it ran on, yielding a ReplayStep per event (server-side,
+    cold engine). Stops after the first event whose replay fails or whose digest differs."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
+    eng = runtime().engine
+    definition, state, def_id = None, None, None
+    with engine.cold():
+        for ev in history.events_of(instance_id):
+            if ev.kind not in history.STATE_EVENTS:
+                yield ReplayStep(ev, def_id, state, False, True)
+                continue
+            try:
+                definition = _definition_before(ev, definition)
+                if ev.kind == "started":
+                    def_id = definitions.version(*_started_version(ev)).id
+                result = _apply(eng, definition, state, str(instance.id), ev)
+            except engine.EngineError as err:
+                yield ReplayStep(ev, def_id, state, True, False, f"重放失败：{err} (replay failed)")
+                return
+            if result.digest != ev.state_digest:
+                yield ReplayStep(ev, def_id, result.state_json, True, False, "状态摘要不同 (state digest differs)")
+                return
+            state = result.state_json
+            if ev.kind == "migrated":
+                def_id = json.loads(ev.payload_json)["definition_id"]
+                definition = runtime().definition(def_id)
+            yield ReplayStep(ev, def_id, state, True, True)
+
+
+def _started_version(ev) -> tuple[str, int]:
+    payload = json.loads(ev.payload_json)
+    return payload["process"], payload["version"]

@@ -184,3 +184,7 @@ def logged() -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def recent(limit: int = 10) -> list[Seal]:
+    return list(db.session.scalars(select(Seal).order_by(Seal.seq.desc()).limit(limit)))
