@@ -28,6 +28,7 @@ def register_web(app: Flask) -> None:
         common,
         inbox,
         login,
+        outbox,
         overview,
         start,
         task,
