@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
         inbox,
         login,
         overview,
+        pickers,
         start,
         task,
         unmatched,
