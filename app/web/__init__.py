@@ -30,6 +30,7 @@ def register_web(app: Flask) -> None:
         login,
         outbox,
         overview,
+        pickers,
         start,
         task,
         unmatched,
