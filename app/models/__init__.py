@@ -9,6 +9,7 @@ from app.models.history import AppSetting, Event
 from app.models.instances import Correlation, HumanTask, ProcessInstance, Timer
 from app.models.messages import UnmatchedMessage
 from app.models.org import ROLES, Unit, User, UserRole
+from app.models.outbox import OUTBOX_STATUSES, OutboxMessage
 
 __all__ = [
     "AuditAccess",
@@ -17,6 +18,7 @@ __all__ = [
     "SealLeaf",
     "CLASSES",
     "CONFLICT_KINDS",
+    "OUTBOX_STATUSES",
     "SUPPLY_STATUSES",
     "ConflictDeclaration",
     "Customer",
@@ -29,6 +31,7 @@ __all__ = [
     "Correlation",
     "Event",
     "HumanTask",
+    "OutboxMessage",
     "ProcessDefinition",
     "ProcessInstance",
     "Timer",

@@ -6,7 +6,7 @@ database, a migration must not need it): `gasflow setup` / `gasflow audit adopt-
 until then verification names them as unkeyed.
 
 Revision ID: 20261129_audit_seals
-Revises: 20261129_overview_indexes
+Revises: 20261129_outbox
 Created: 2026-11-29
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from app.models.types import UTCDateTime
 
 revision = "20261129_audit_seals"
-down_revision = "20261129_overview_indexes"
+down_revision = "20261129_outbox"
 branch_labels = None
 depends_on = None
 
