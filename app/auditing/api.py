@@ -108,17 +108,14 @@ def seal_verify(user):
 @blueprint.get("/audit/seals/<int:seq>")
 @auditor_api("api.seal_file")
 def seal_file(user, seq: int):
-    seal = seals.by_seq(seq)
-    record = seals.SealRecord.of(seal, seals.leaves_of(seal))
-    return jsonify(record.as_dict())
+    return jsonify(seals.notary_file(seq))
 
 
 @blueprint.get("/audit/cases/<int:instance_id>/bundle")
 @auditor_api("api.bundle")
 def case_bundle(user, instance_id: int):
-    instances.get(instance_id)
-    body = bundles.build([instance_id], f"case {instance_id}", user.username)
-    return download(body, "application/zip", f"audit-case-{instance_id}.zip")
+    body, name = bundles.case_bundle(instance_id, user.username)
+    return download(body, "application/zip", name)
 
 
 @blueprint.get("/audit/bundle")

@@ -162,3 +162,10 @@ def build(instance_ids: list[int], scope: str, made_by: str) -> bytes:
 
 def _dump(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def case_bundle(instance_id: int, made_by: str) -> tuple[bytes, str]:
+    """One case's bundle and its file name (the case page and the API hand out the same)."""
+    if db.session.get(ProcessInstance, instance_id) is None:
+        raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
+    return build([instance_id], f"case {instance_id}", made_by), f"audit-case-{instance_id}.zip"

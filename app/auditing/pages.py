@@ -64,9 +64,8 @@ def verify_case(user, instance_id: int):
 @blueprint.get("/audit/cases/<int:instance_id>/bundle.zip")
 @auditor_page("bundle")
 def case_bundle(user, instance_id: int):
-    instances.get(instance_id)
-    body = bundles.build([instance_id], f"case {instance_id}", user.username)
-    return download(body, "application/zip", f"audit-case-{instance_id}.zip")
+    body, name = bundles.case_bundle(instance_id, user.username)
+    return download(body, "application/zip", name)
 
 
 @blueprint.get("/audit/cases/<int:instance_id>/replay")
@@ -149,9 +148,7 @@ def seal_check_page(user):
 @blueprint.get("/audit/seals/<int:seq>.json")
 @auditor_page("seal.file")
 def seal_file(user, seq: int):
-    seal = seals.by_seq(seq)
-    record = seals.SealRecord.of(seal, seals.leaves_of(seal))
-    body = json.dumps(record.as_dict(), ensure_ascii=False, indent=1).encode("utf-8")
+    body = json.dumps(seals.notary_file(seq), ensure_ascii=False, indent=1).encode("utf-8")
     return download(body, "application/json", f"gasflow-seal-{seq}.json")
 
 

@@ -188,3 +188,9 @@ def logged() -> list[dict]:
 
 def recent(limit: int = 10) -> list[Seal]:
     return list(db.session.scalars(select(Seal).order_by(Seal.seq.desc()).limit(limit)))
+
+
+def notary_file(seq: int) -> dict:
+    """The seal with every leaf, as handed to a notary (checked later against the database or a bundle)."""
+    seal = by_seq(seq)
+    return SealRecord.of(seal, leaves_of(seal)).as_dict()
