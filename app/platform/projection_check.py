@@ -2,7 +2,8 @@
 of the event log; an intact chain says nothing about them. Each fact a projection states must be evidenced by an
 event, and each event's effect must be in the projections:
 
-- the instance's status and end time ↔ the replayed state and the ``completed`` event; who started it ↔ ``started``;
+- the instance's status and end time ↔ the replayed state and the ``completed`` event; who started it and when ↔
+  ``started``;
 - every inbox row ↔ its ``task_ready`` event; the open rows ↔ the tasks the replayed state has ready;
 - every completed row ↔ its ``task_completed`` event: same person (``completed_by_id``), same instant;
 - who holds an open task ↔ the last claim / unclaim / delegation on it;
@@ -20,6 +21,8 @@ from app import clock, engine
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, Timer, User
 
+STARTED_SLACK_SECONDS = 60.0
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -33,10 +36,10 @@ def _user_ids(usernames: set[str]) -> dict[str, int]:
     return dict(db.session.execute(select(User.username, User.id).where(User.username.in_(usernames))).all())
 
 
-def _same_instant(a, b) -> bool:
+def _same_instant(a, b, tolerance: float = 0.001) -> bool:
     if a is None or b is None:
         return a is b
-    return abs((clock.ensure_aware(a) - clock.ensure_aware(b)).total_seconds()) < 0.001
+    return abs((clock.ensure_aware(a) - clock.ensure_aware(b)).total_seconds()) < tolerance
 
 
 def check(instance: ProcessInstance, events: list, final: engine.StepResult | None) -> list[Finding]:
@@ -65,6 +68,9 @@ def _instance_row(instance, events, final) -> list[Finding]:
     started = next((e for e in events if e.kind == "started"), None)
     if started is not None and started.actor_id != instance.started_by_id:
         found.append(Finding(started.seq, "发起人与发起事件不符 (started_by differs from the started event)"))
+    # The row's start is read a moment before the step's pinned instant (instances.start): a minute's slack.
+    if started is not None and not _same_instant(instance.started_at, started.at, STARTED_SLACK_SECONDS):
+        found.append(Finding(started.seq, "发起时间与发起事件不符 (started_at differs from the started event)"))
     return found
 
 

@@ -126,3 +126,16 @@ def test_actor_rewritten_and_chain_recomputed_with_plain_sha256_is_named(app, sa
     verdict = _verdict(instance_id)
     assert not verdict.ok and verdict.first_broken_seq == target.seq
     assert "MAC does not match" in verdict.reason
+
+
+def test_a_back_dated_start_is_named(app, sample, people):
+    from datetime import timedelta
+
+    instance_id = _case(people)
+    _alter(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .values(started_at=clock.now() - timedelta(days=30))
+    )
+    verdict = _verdict(instance_id)
+    assert not verdict.ok and verdict.first_broken_seq == 1 and "started_at differs" in verdict.reason
