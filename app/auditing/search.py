@@ -74,7 +74,7 @@ def _filtered(query: CaseQuery):
     if number := query.number.strip():
         match = ProcessInstance.business_key.like(f"%{number}%")
         stmt = stmt.where(
-            or_(ProcessInstance.id == int(number), match) if number.isdigit() and len(number) < 12 else match
+            or_(ProcessInstance.id == int(number), match) if number.isdigit() and len(number) <= 9 else match
         )
     if customer := query.customer.strip():
         stmt = stmt.where(

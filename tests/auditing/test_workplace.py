@@ -79,6 +79,8 @@ def test_search_by_phone_tail_and_filters_then_export(app, client, sample, peopl
     assert found.json["total"] == 2
     assert client.get("/api/v1/audit/cases?number=AUD-2", headers=headers).json["cases"][0]["instance_id"] == other
     assert client.get("/api/v1/audit/cases?reassigned=1", headers=headers).json["total"] == 0
+    huge = client.get("/api/v1/audit/cases?number=99999999999999999999", headers=headers)  # beyond 2^63: no 500
+    assert huge.status_code == 200 and huge.json["total"] == 0
     assert client.get("/api/v1/audit/cases?version=7", headers=headers).json["total"] == 0
     bad = client.get("/api/v1/audit/cases?since=yesterday", headers=headers)
     assert bad.status_code == 422 and "since" in bad.json["detail"]
