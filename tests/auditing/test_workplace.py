@@ -190,3 +190,31 @@ def test_compliance_lists_rules_where_tests_and_figures(app, client, sample, peo
     assert rules["S22.4"]["month"]["cases"] == 1
     page = sign_in(app, "auditor").get("/audit/compliance").get_data(as_text=True)
     assert 'id="pending"' in page and "S27" in page
+
+
+def test_S21_4_customer_access_log_is_searchable_and_flags_unusual_volume(app, client, sample, people, at):
+    from app import clock
+    from app.auditing import customer_access
+
+    at("2026-03-10T10:00:00+08:00")
+    case_id = _case(people)
+    agent = people["lz_staff"].user
+    rows = [
+        CustomerView(viewed_at=clock.now(), user_id=agent.id, account_no=f"LZ{i:05d}", channel="view", note="")
+        for i in range(customer_access.UNUSUAL_PER_DAY)
+    ]
+    rows.append(CustomerView(viewed_at=clock.now(), user_id=people["kf_agent"].user.id, account_no="LZ00001",
+                             channel="case", note="", instance_id=case_id))  # fmt: skip
+    db.session.add_all(rows)
+    db.session.commit()
+    browser = sign_in(app, "auditor")
+    page = browser.get("/audit/customer-access?since=2026-03-01").get_data(as_text=True)
+    assert (
+        'id="volume-flags"' in page and "孙师傅（lz_staff）" in page and f">{customer_access.UNUSUAL_PER_DAY}<" in page
+    )
+    found = client.get(f"/api/v1/audit/customer-access?instance_id={case_id}", headers=people["auditor"].headers).json
+    assert found["total"] == 1 and found["views"][0]["username"] == "kf_agent"
+    by_account = client.get("/api/v1/audit/customer-access?account_no=lz00001", headers=people["auditor"].headers)
+    assert by_account.json["total"] == 2
+    quiet = customer_access.unusual_volume(clock.now().date(), clock.now().date(), threshold=1000)
+    assert quiet == []
