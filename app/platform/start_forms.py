@@ -35,15 +35,15 @@ def _generic_schema() -> dict:
     }
 
 
-def start_schema(process_key: str, definition: engine.Definition) -> dict:
+def start_schema(process_key: str, definition: engine.Definition, definition_id: int | None = None) -> dict:
     form_key = definition.properties.get("startFormKey")
-    return forms.load_form(process_key, form_key) if form_key else _generic_schema()
+    return forms.load_form(process_key, form_key, definition_id) if form_key else _generic_schema()
 
 
 def schema_for(process_key: str) -> tuple[str, dict]:
     """(process name, start schema) of the newest version."""
-    row = definitions.latest(process_key)
-    return row.name, start_schema(row.key, runtime().definition(row.id))
+    row = definitions.live(process_key)
+    return row.name, start_schema(row.key, runtime().definition(row.id), row.id)
 
 
 def start_case(process_key: str, data: dict, user: User, business_key: str | None) -> ProcessInstance:

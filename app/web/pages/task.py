@@ -35,7 +35,7 @@ def _visible_task(task_id: str, user):
 
 def _render(user, task, values: dict, errors: dict[str, str], loose: list[str], status: int = 200):
     instance = instances.get(task.instance_id)
-    schema = forms.load_form(task.process_key, task.form_key) if task.form_key else {"properties": {}}
+    schema = forms.load_task_form(task) if task.form_key else {"properties": {}}
     fields = fields_of(schema, values, errors)
     shown = {f.name for f in fields}
     loose = loose + [
@@ -73,7 +73,7 @@ def task(user, task_id: str):
 
 
 def _parse_form(task, user, instance_id: int) -> tuple[dict, dict[str, str]]:
-    schema = forms.load_form(task.process_key, task.form_key) if task.form_key else {"properties": {}}
+    schema = forms.load_task_form(task) if task.form_key else {"properties": {}}
     upload_errors: dict[str, str] = {}
 
     def store(name, upload):
