@@ -50,6 +50,13 @@ def _load(path: str, mtime: float) -> dict:
     return schema
 
 
+def keys_on_disk(process_key: str) -> list[str]:
+    """The forms of a process in forms/<process>/ (and the extra form folders)."""
+    settings = current_app.config["GASFLOW"]
+    places = [Path(settings.forms_dir), *map(Path, settings.extra_forms_dirs)]
+    return sorted({p.stem for place in places for p in (place / process_key).glob("*.json")})
+
+
 def load_file(process_key: str, form_key: str) -> dict:
     """The form as it is on disk now (what a new version pins)."""
     path = form_path(process_key, form_key)

@@ -16,6 +16,8 @@ from app.models import ProcessInstance, Unit, User
 from app.platform import definitions, forms, instances
 from app.platform.runtime import runtime
 
+GENERIC_FIELDS = ("customer_name", "phone", "account_no", "branch", "note")
+
 
 def _generic_schema() -> dict:
     branches = list(db.session.scalars(select(Unit.name).where(Unit.kind == "branch").order_by(Unit.id)))
