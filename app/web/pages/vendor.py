@@ -12,6 +12,10 @@ vendor = Blueprint("vendor", __name__)
 PACKAGES = {
     "bpmn-js": PROJECT_ROOT / "node_modules" / "bpmn-js" / "dist",
     "htmx": PROJECT_ROOT / "node_modules" / "htmx.org" / "dist",
+    # The owners' modeler (issue 14): the stylesheets of the packages its bundle holds.
+    "properties-panel": PROJECT_ROOT / "node_modules" / "@bpmn-io" / "properties-panel" / "dist",
+    "bpmnlint-js": PROJECT_ROOT / "node_modules" / "bpmn-js-bpmnlint" / "dist",
+    "token-simulation": PROJECT_ROOT / "node_modules" / "bpmn-js-token-simulation" / "assets",
 }
 
 
