@@ -207,7 +207,7 @@ export default function GasflowPropertiesProvider(propertiesPanel, config) {
   this.getGroups = function (element) {
     return function (groups) {
       const list = entries(element, catalog);
-      if (list.length) groups.splice(1, 0, { id: "gasflow", label: "GasFlow 约定", entries: list });
+      if (list.length) groups.splice(1, 0, { id: "gasflow", label: "GasFlow 约定", entries: list, shouldOpen: true });
       return groups;
     };
   };

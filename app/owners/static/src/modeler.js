@@ -6,6 +6,7 @@ import lintModule from "bpmn-js-bpmnlint";
 import TokenSimulationModule from "bpmn-js-token-simulation";
 import spiffworkflow from "./spiffworkflow.json";
 import GasflowPropertiesProvider from "./gasflow-provider";
+import translate from "./translate";
 import { config as lintConfig, resolver as lintResolver } from "../build/gen/lint-config.js";
 
 const started = performance.now();
@@ -107,6 +108,7 @@ async function main() {
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, lintModule, TokenSimulationModule,
       { __init__: ["gasflowPropertiesProvider"], gasflowPropertiesProvider: ["type", GasflowPropertiesProvider] },
+      { translate: ["value", translate] },
     ],
     moddleExtensions: { spiffworkflow },
   });
@@ -116,12 +118,14 @@ async function main() {
   showProblems(JSON.parse(draftText).problems);
   const saveButton = document.getElementById("save");
   if (saveButton) saveButton.addEventListener("click", save);
+  // Ctrl+S saves; caught before the canvas's own key bindings (a plain "s" there is the space tool).
   document.addEventListener("keydown", (event) => {
-    if ((event.ctrlKey || event.metaKey) && event.key === "s" && editable) {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
       event.preventDefault();
-      save();
+      event.stopPropagation();
+      if (editable) save();
     }
-  });
+  }, true);
   const simulation = document.getElementById("toggle-simulation");
   simulation.addEventListener("click", () => {
     modeler.get("toggleMode").toggleMode();
