@@ -91,15 +91,24 @@ def _saved_xml(page) -> str:
     return page.evaluate("async () => (await window.gasflowModeler.saveXML({format: true})).xml")
 
 
-def _select(page, element_id: str) -> None:
-    """Click the shape near its top-left corner (its centre may lie under a crossing flow)."""
-    page.locator(f'.djs-element[data-element-id="{element_id}"] .djs-hit').first.click(position={"x": 6, "y": 6})
+def _select(page, element_id: str, name: str) -> None:
+    """Find the element as a person would on a large diagram: Ctrl+F on the canvas, type its name, Enter."""
+    page.locator("#canvas .djs-container > svg").focus()
+    page.keyboard.press("Control+f")
+    search = page.locator(".djs-search-input input")
+    expect(search).to_be_visible()
+    search.fill(name)
+    search.press("End")  # the search pad listens to keyup
+    expect(page.locator(".djs-search-result").first).to_be_visible()
+    search.press("Enter")
+    expect(page.locator("#properties .bio-properties-panel-header-label")).to_have_text(name)
     expect(page.locator("#properties [data-group-id='group-gasflow']")).to_be_visible()
+    assert page.evaluate("() => window.gasflowModeler.get('selection').get().map((e) => e.id)") == [element_id]
 
 
 def _save(page) -> None:
     before = int(page.locator("#modeler").get_attribute("data-saved") or 0)
-    page.locator("#canvas").focus()
+    page.locator("#canvas .djs-container > svg").focus()
     page.keyboard.press("Control+s")
     expect(page.locator("#modeler")).to_have_attribute("data-saved", str(before + 1))
 
@@ -134,14 +143,14 @@ def test_owner_changes_complaint_second_owner_approves_and_a_running_case_migrat
     print(f"\nmodeler ready {load_ms} ms after navigation (complaint.bpmn, 877 lines)")
 
     # deadline: 8 working hours on 分派定级 (Task_triage) through the GasFlow group of the panel
-    _select(owner, "Task_triage")
+    _select(owner, "Task_triage", "分派定级")
     owner.locator("#bio-properties-panel-gf-slaHours").fill("8")
     owner.locator("#bio-properties-panel-gf-slaHours").press("Tab")
     _save(owner)
     draft_url = owner.url
 
     # form: the panel links the task's form; add a field in the form editor, preview it, save it to the draft
-    _select(owner, "Task_triage")
+    _select(owner, "Task_triage", "分派定级")
     owner.locator("#gf-form-link").click()
     schema = json.loads(owner.locator("#schema").input_value())
     schema["properties"]["triage_note"] = {"type": "string", "title": "定级说明", "maxLength": 200}
@@ -154,7 +163,7 @@ def test_owner_changes_complaint_second_owner_approves_and_a_running_case_migrat
     expect(owner.locator("#modeler")).to_have_attribute("data-ready", "1")
 
     # a planted error: a forbidden import in a script is pinned on its element with the line
-    _select(owner, "Task_deadline")
+    _select(owner, "Task_deadline", "计算答复期限")
     script = owner.locator("#bio-properties-panel-gf-script")
     original = script.input_value()
     script.fill("import os\n" + original)
@@ -171,7 +180,7 @@ def test_owner_changes_complaint_second_owner_approves_and_a_running_case_migrat
 
     # fix it and submit
     expect(owner.locator("#modeler")).to_have_attribute("data-ready", "1")
-    _select(owner, "Task_deadline")
+    _select(owner, "Task_deadline", "计算答复期限")
     owner.locator("#bio-properties-panel-gf-script").fill(original)
     owner.locator("#bio-properties-panel-gf-script").press("Tab")
     _save(owner)

@@ -58,7 +58,7 @@ function showProblems(problems) {
       go.addEventListener("click", () => {
         canvas.scrollToElement(element);
         modeler.get("selection").select(element);
-        canvasBox.focus();
+        modeler.get("canvas").focus();
       });
       item.append(go);
       (perElement[p.element_id] = perElement[p.element_id] || []).push(p);
@@ -101,7 +101,6 @@ async function main() {
   const catalog = { ...JSON.parse(catalogText), formUrl: box.dataset.formUrl };
   modeler = new BpmnModeler({
     container: canvasBox,
-    keyboard: { bindTo: canvasBox },
     propertiesPanel: { parent: "#properties" },
     linting: { bpmnlint: { config: lintConfig, resolver: lintResolver }, active: true },
     gasflowCatalog: catalog,
