@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app import engine
-from app.core.errors import Invalid
+from app.core.errors import Forbidden, Invalid
 from app.extensions import db
 from app.models import ProcessInstance, Unit, User
 from app.platform import definitions, forms, instances
@@ -48,7 +48,21 @@ def schema_for(process_key: str) -> tuple[str, dict]:
     return row.name, start_schema(row.key, runtime().definition(row.id), row.id)
 
 
+def _start_roles(process_key: str) -> set[str]:
+    roles = runtime().definition(definitions.live(process_key).id).properties.get("startRoles") or ""
+    return {r.strip() for r in roles.split(",") if r.strip()}
+
+
+def may_start(process_key: str, user: User) -> bool:
+    """A process with the property ``startRoles`` (e.g. process_change: process_owner) is listed only for users with
+    one of those roles; it starts from its own page (the start list links there), never from the generic form."""
+    roles = _start_roles(process_key)
+    return not roles or bool(roles & user.roles)
+
+
 def start_case(process_key: str, data: dict, user: User, business_key: str | None) -> ProcessInstance:
+    if _start_roles(process_key):
+        raise Forbidden("此流程只能在其专用页面发起 (this process starts from its own page only)")
     _, schema = schema_for(process_key)
     problems = forms.form_problems(schema, data)
     if problems:

@@ -225,7 +225,11 @@ def test_owner_changes_complaint_second_owner_approves_and_a_running_case_migrat
 
         instance = db.session.get(ProcessInstance, running)
         kinds = [e.kind for e in db.session.query(Event).filter_by(instance_id=running)]
-        return definitions.live("complaint").version, db.session.get(ProcessDefinition, instance.definition_id).version, kinds
+        return (
+            definitions.live("complaint").version,
+            db.session.get(ProcessDefinition, instance.definition_id).version,
+            kinds,
+        )
 
     live_version, case_version, kinds = owners_server.call(check)
     assert (live_version, case_version) == (2, 2) and "migrated" in kinds

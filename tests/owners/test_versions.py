@@ -58,7 +58,9 @@ def test_migration_dry_run_names_the_cases_that_cannot_move(change_process):
     _register(visited.id, agent)  # at 上门处理
     draft = drafts.start_from_version("platform_sample", None, owner.user)
     # version 2 renames nothing but moves 上门处理's deadline: every case can move
-    xml = draft.xml.replace('value="visit" />', 'value="visit" />\n          <spiffworkflow:property name="slaHours" value="1" />')
+    xml = draft.xml.replace(
+        'value="visit" />', 'value="visit" />\n          <spiffworkflow:property name="slaHours" value="1" />'
+    )
     drafts.save(draft.id, xml, owner.user)
     publish(draft.id, owner, reviewer)
     dry = {c.instance_id: c for c in migration.dry_run("platform_sample", 2)}
@@ -96,7 +98,9 @@ def test_recompute_moves_open_deadlines_to_the_new_version(change_process, at):
     at("2026-03-02T09:00:00+08:00")
     case = instances.start("platform_sample", START, agent.user)
     draft = drafts.start_from_version("platform_sample", None, owner.user)
-    xml = draft.xml.replace('value="register" />', 'value="register" />\n          <spiffworkflow:property name="slaHours" value="3" />')
+    xml = draft.xml.replace(
+        'value="register" />', 'value="register" />\n          <spiffworkflow:property name="slaHours" value="3" />'
+    )
     drafts.save(draft.id, xml, owner.user)
     publish(draft.id, owner, reviewer)
     [task] = [t for t in tasks.of_instance(case.id) if isinstance(t, HumanTask) and t.state == "ready"]
@@ -142,7 +146,9 @@ def test_sandbox_runs_the_draft_on_a_simulated_clock_and_writes_nothing(change_p
     draft = drafts.start_from_version("platform_sample", None, owner.user)
 
     def counts():
-        return [db.session.scalar(select(func.count()).select_from(t)) for t in (ProcessInstance, Event, HumanTask, Timer)]
+        return [
+            db.session.scalar(select(func.count()).select_from(t)) for t in (ProcessInstance, Event, HumanTask, Timer)
+        ]
 
     before = counts()
     start = datetime(2026, 3, 2, 9, 0, tzinfo=clock.SHANGHAI)
