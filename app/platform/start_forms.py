@@ -7,12 +7,9 @@ forms/<process>/ like any task form). A process without one gets the generic int
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app import engine
-from app.core.errors import Forbidden, Invalid
-from app.extensions import db
-from app.models import ProcessInstance, Unit, User
+from app.core.errors import Forbidden
+from app.models import ProcessInstance, User
 from app.platform import definitions, forms, instances
 from app.platform.runtime import runtime
 
@@ -20,10 +17,7 @@ GENERIC_FIELDS = ("customer_name", "phone", "account_no", "branch", "note")
 
 
 def _generic_schema() -> dict:
-    branches = list(db.session.scalars(select(Unit.name).where(Unit.kind == "branch").order_by(Unit.id)))
-    branch: dict = {"type": "string", "title": "承办分公司"}
-    if branches:
-        branch["oneOf"] = [{"const": b, "title": b} for b in branches]
+    branch = {"type": "string", "title": "承办分公司", "x-ui": {"widget": "unit-picker", "unitKind": "branch"}}
     return {
         "type": "object",
         "additionalProperties": False,
@@ -64,7 +58,5 @@ def start_case(process_key: str, data: dict, user: User, business_key: str | Non
     if _start_roles(process_key):
         raise Forbidden("此流程只能在其专用页面发起 (this process starts from its own page only)")
     _, schema = schema_for(process_key)
-    problems = forms.form_problems(schema, data)
-    if problems:
-        raise Invalid("表单有误，请按提示修改 (form data invalid)", errors=problems)
+    forms.require_schema(schema, data, "表单")
     return instances.start(process_key, data, user, business_key=business_key or None)

@@ -2,7 +2,7 @@
 (process_release), drafts edited in the browser (process_draft).
 
 Revision ID: 20261129_owners
-Revises: 20261129_overview_indexes
+Revises: 20261129_outbox
 Created: 2026-11-29
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from app.models.types import UTCDateTime
 
 revision = "20261129_owners"
-down_revision = "20261129_overview_indexes"
+down_revision = "20261129_outbox"
 branch_labels = None
 depends_on = None
 
