@@ -2,7 +2,7 @@
 
 The platform, the web shell and the scheduler read these and never import an area (tests/unit/test_architecture.py):
 an area adds the functions its diagrams call, the checks its forms need beyond JSON Schema, its jobs, its menu links,
-its start pages, its blueprints and its part of the OpenAPI document.
+its start pages, its blueprints, its part of the OpenAPI document and its demo cases.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ class CaseLink:
 
 # (process key, case data, instance id) -> links shown at the top of a case page (e.g. the printable notice)
 CaseLinks = Callable[[str, dict, int], list[CaseLink]]
+# now -> the area's demo cases for `make run` (platform.demo_cases.DemoCase timelines ending before now)
+DemoCases = Callable[[object], list]
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Registry:
     case_links: list[CaseLinks] = field(default_factory=list)
     openapi_paths: dict[str, dict] = field(default_factory=dict)
     openapi_schemas: dict[str, Callable[[], dict]] = field(default_factory=dict)  # built when the document is asked for
+    demo_cases: list[DemoCases] = field(default_factory=list)
 
     def script_function(self, name: str, fn: Callable) -> None:
         self.script_functions[name] = fn
@@ -74,6 +77,9 @@ class Registry:
 
     def case_link(self, links: CaseLinks) -> None:
         self.case_links.append(links)
+
+    def demo(self, cases: DemoCases) -> None:
+        self.demo_cases.append(cases)
 
     def openapi(self, paths: dict[str, dict], schemas: dict[str, Callable[[], dict]] | None = None) -> None:
         self.openapi_paths.update(paths)

@@ -12,7 +12,7 @@ from app.core.registry import MenuLink, allowed_by, registry
 
 
 def register(app: Flask) -> None:
-    from app.supply import api, board, pages, status
+    from app.supply import api, board, demo, pages, status
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     plug.case_link(pages.notice_links)
     plug.menu_link(MenuLink("停气看板", "supply.board", allowed_by(board.require_board)))
     plug.openapi(api.OPENAPI_PATHS)
+    plug.demo(demo.demo_cases)  # `make run`: arrears and hazard cases at every stage
 
 
 def cli_commands() -> list:
