@@ -71,13 +71,14 @@ def control_problems(html: str, schema: dict) -> dict[str, str]:
             continue
         controls = [e for e in box[0].iter(*OPERABLE) if _operable(e)]
         submits = [e for e in box[0].iter(*OPERABLE) if (e.get("name") or "").split("[")[0].split(".")[0] == name]
+        submits += box[0].xpath(f'.//*[contains(@class, "picker") and @data-name="{name}"]')  # adds inputs as picked
         options = [o for s in controls if s.tag == "select" for o in s.iter("option") if o.get("value")]
         title = str(prop.get("title", name))
         if not controls:
             problems[name] = "no control a person can operate"
         elif not submits:
             problems[name] = "no control submits the field"
-        elif all(c.tag == "select" for c in controls) and not options and "picker" not in box[0].get("class", ""):
+        elif all(c.tag == "select" for c in controls) and not options:
             problems[name] = "a drop-down without choices"
         elif title not in box[0].text_content():
             problems[name] = f"no label {title}"
