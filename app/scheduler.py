@@ -47,7 +47,7 @@ BREACH_CHECK_SECONDS = 5.0
 
 def register_jobs(scheduler, app: Flask) -> None:
     from app.core.registry import registry
-    from app.platform import backup, sla, timers
+    from app.platform import backup, outbox_delivery, sla, timers
 
     tick = app.config["GASFLOW"].scheduler_tick_seconds
     every = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
@@ -59,6 +59,14 @@ def register_jobs(scheduler, app: Flask) -> None:
         "interval",
         seconds=BREACH_CHECK_SECONDS,
         id="sla_breaches",
+        **every,
+    )
+    # The notification outbox (docs/outbox.md): what committed cases queued is sent, retried, reconciled.
+    scheduler.add_job(
+        _in_app(app, outbox_delivery.deliver, "outbox_delivery"),
+        "interval",
+        seconds=app.config["GASFLOW"].outbox_poll_seconds,
+        id="outbox_delivery",
         **every,
     )
     # S21.3: business data backed up at least weekly; the newest backup_keep are kept.

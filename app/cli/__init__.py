@@ -233,11 +233,13 @@ def serve(host, port, threads, with_scheduler) -> None:
 
 from app import areas  # noqa: E402
 from app.cli import customers as cli_customers  # noqa: E402  (issue 4: the archive, demo data, backups)
+from app.cli.outbox import outbox  # noqa: E402  (issue 16: the notification outbox)
 
 main.add_command(cli_customers.customers)
 main.add_command(cli_customers.demo)
 main.add_command(cli_customers.backup)
 main.add_command(cli_customers.restore)
+main.add_command(outbox)
 for _area in areas.modules():  # each business area's own sub-group (gasflow complaints …, gasflow arrears …)
     for _command in _area.cli_commands():
         main.add_command(_command)

@@ -8,10 +8,12 @@ from app.models.history import AppSetting, Event
 from app.models.instances import Correlation, HumanTask, ProcessInstance, Timer
 from app.models.messages import UnmatchedMessage
 from app.models.org import ROLES, Unit, User, UserRole
+from app.models.outbox import OUTBOX_STATUSES, OutboxMessage
 
 __all__ = [
     "CLASSES",
     "CONFLICT_KINDS",
+    "OUTBOX_STATUSES",
     "SUPPLY_STATUSES",
     "ConflictDeclaration",
     "Customer",
@@ -24,6 +26,7 @@ __all__ = [
     "Correlation",
     "Event",
     "HumanTask",
+    "OutboxMessage",
     "ProcessDefinition",
     "ProcessInstance",
     "Timer",

@@ -11,21 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
 from app.core.errors import Invalid, NotFound
-
-_MESSAGES = {
-    "required": "必填",
-    "type": "类型不正确",
-    "enum": "不在可选范围内",
-    "minLength": "太短",
-    "maxLength": "太长",
-    "minimum": "太小",
-    "maximum": "太大",
-    "pattern": "格式不正确",
-    "format": "格式不正确",
-    "minItems": "至少选择一项",
-    "additionalProperties": "不是此表单的字段",
-    "const": "取值不正确",
-}
+from app.platform import pickers, validation_messages
 
 
 def form_path(process_key: str, form_key: str) -> Path:
@@ -53,27 +39,45 @@ def load_form(process_key: str, form_key: str) -> dict:
 
 
 def form_problems(schema: dict, data: dict) -> list[dict]:
-    """Every failing field with a message a person can act on (Chinese first, the validator's English after)."""
+    """Every failing field with a message a person can act on (Chinese first, the validator's English after), then
+    every picked unit / user / customer that does not exist (pickers.problems)."""
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = [str(p) for p in error.absolute_path]
-        if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else ""
-            path.append(missing)
-        elif error.validator == "additionalProperties":
-            extra = error.message.split("'")[1] if "'" in error.message else ""
-            path.append(extra)
+        if error.validator in {"required", "additionalProperties"}:
+            path.append(error.message.split("'")[1] if "'" in error.message else "")
         field = ".".join(p for p in path if p)
-        title = schema.get("properties", {}).get(path[0], {}).get("title", field) if path else field
+        prop = _property(schema, [p for p in path if p])
+        title = prop.get("title") or (schema.get("properties", {}).get(path[0], {}).get("title") if path else "")
         problems.append(
             {
                 "field": field,
-                "message": f"{title}：{_MESSAGES.get(str(error.validator), '无效')}",
+                "message": f"{title or field}：{validation_messages.explain(error, prop)}",
                 "detail": error.message,
             }
         )
-    return problems
+    failed = frozenset(p["field"] for p in problems)
+    return problems + pickers.problems(schema, data, skip=failed)  # + validation_messages.future_problems(schema, data)
+
+
+def _property(schema: dict, path: list[str]) -> dict:
+    """The schema of the field at ``path`` (nested objects and array items followed); {} when the form has none."""
+    node: dict = schema
+    for part in path:
+        if part.isdigit() and isinstance(node.get("items"), dict):
+            node = node["items"]
+        else:
+            node = node.get("properties", {}).get(part, {})
+        if not isinstance(node, dict):
+            return {}
+    return node
+
+
+def _summary(problems: list[dict]) -> str:
+    """The first few problems in one sentence, for API clients reading only ``detail``."""
+    more = f"等 {len(problems)} 处" if len(problems) > 3 else ""
+    return "；".join(p["message"] for p in problems[:3]) + more
 
 
 def validate(process_key: str, form_key: str | None, data: dict) -> dict:
@@ -87,15 +91,19 @@ def validate(process_key: str, form_key: str | None, data: dict) -> dict:
     schema = load_form(process_key, form_key)
     problems = form_problems(schema, data)
     if problems:
-        raise Invalid("表单有误，请按提示修改 (form data invalid)", errors=problems)
+        raise Invalid(f"表单有误：{_summary(problems)} (form data invalid)", errors=problems)
     return data
 
 
 def require_valid(process_key: str, form_key: str, data: object, what: str) -> dict:
     """Start data checked against its form: ``what`` names it for the person reading the error (e.g. 投诉登记信息)."""
+    return require_schema(load_form(process_key, form_key), data, what)
+
+
+def require_schema(schema: dict, data: object, what: str) -> dict:
     if not isinstance(data, dict):
         raise Invalid(f"{what}必须是 JSON 对象 (the data must be a JSON object)")
-    problems = form_problems(load_form(process_key, form_key), data)
+    problems = form_problems(schema, data)
     if problems:
-        raise Invalid(f"{what}有误，请按提示修改 (form data invalid)", errors=problems)
+        raise Invalid(f"{what}有误：{_summary(problems)} (form data invalid)", errors=problems)
     return data

@@ -7,21 +7,14 @@ forms/<process>/ like any task form). A process without one gets the generic int
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app import engine
-from app.core.errors import Invalid
-from app.extensions import db
-from app.models import ProcessInstance, Unit, User
+from app.models import ProcessInstance, User
 from app.platform import definitions, forms, instances
 from app.platform.runtime import runtime
 
 
 def _generic_schema() -> dict:
-    branches = list(db.session.scalars(select(Unit.name).where(Unit.kind == "branch").order_by(Unit.id)))
-    branch: dict = {"type": "string", "title": "承办分公司"}
-    if branches:
-        branch["oneOf"] = [{"const": b, "title": b} for b in branches]
+    branch = {"type": "string", "title": "承办分公司", "x-ui": {"widget": "unit-picker", "unitKind": "branch"}}
     return {
         "type": "object",
         "additionalProperties": False,
@@ -48,7 +41,5 @@ def schema_for(process_key: str) -> tuple[str, dict]:
 
 def start_case(process_key: str, data: dict, user: User, business_key: str | None) -> ProcessInstance:
     _, schema = schema_for(process_key)
-    problems = forms.form_problems(schema, data)
-    if problems:
-        raise Invalid("表单有误，请按提示修改 (form data invalid)", errors=problems)
+    forms.require_schema(schema, data, "表单")
     return instances.start(process_key, data, user, business_key=business_key or None)

@@ -10,7 +10,7 @@ from app.customers import search as customer_search
 from app.platform import definitions, start_forms
 from app.web.blueprints import pages
 from app.web.pages.common import plain, signed_in
-from app.web.pages.schema_form import field_errors, fields_of, parse
+from app.web.pages.schema_form import field_errors, fields_of, loose_errors, parse
 
 
 @pages.get("/start")
@@ -35,7 +35,7 @@ def _render(process_key: str, values: dict, errors: dict, loose: list[str], busi
             process_key=process_key,
             process_name=name,
             fields=fields_of(schema, values, errors),
-            loose_errors=loose,
+            loose_errors=loose + loose_errors(schema, errors),
             business_key=business_key,
             lookup="customer_name" in schema.get("properties", {}) or "account_no" in schema.get("properties", {}),
         ),
