@@ -59,7 +59,7 @@ def _served(customer: Customer):
         "served_at": beijing(at - timedelta(minutes=30)),
         "served_to": customer.name,
         "served_relation": "户主本人",
-        "server_name": "孙师傅",
+        "server_name": STAFF,
         "service_note": "当面送达并讲解缴费期限及逾期停气的后果，客户已签收",
     }
 
@@ -177,7 +177,7 @@ HAZARDS = [
 
 def _open_hazard(customer: Customer, found: datetime, index: int):
     payload = {"account_no": customer.account_no, "hazard_description": HAZARDS[index][0],
-               "found_at": beijing(found), "found_by": "孙师傅"}  # fmt: skip
+               "found_at": beijing(found), "found_by": STAFF}  # fmt: skip
     return lambda: hazard.open_case(payload, _staff()).instance_id
 
 

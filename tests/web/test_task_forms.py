@@ -27,12 +27,6 @@ pytestmark = pytest.mark.slow
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 OPERABLE = ("input", "select", "textarea")
 
-# Gaps the pages still have, each with the issue item that removes it; the test fails when one is fixed (remove it).
-KNOWN_GAPS = {
-    ("complaint", "Task_assign", "investigators"): "issue 11 item 2: an array of users needs the user picker",
-}
-
-
 def user_tasks() -> set[tuple[str, str]]:
     """(process id, user-task id) of every diagram in processes/."""
     found = set()
@@ -126,7 +120,7 @@ def test_every_required_field_of_every_user_task_form_has_a_control_on_its_task_
     assert set(walk.seen) == user_tasks(), "user tasks the demo cases never reach: add a demo case that does"
     found = {(process, task, name): problem for (process, task), fields in walk.seen.items()
              for name, problem in fields.items()}  # fmt: skip
-    assert set(found) == set(KNOWN_GAPS), found
+    assert found == {}
 
 
 def test_the_walk_can_fail_on_a_field_without_a_control():
