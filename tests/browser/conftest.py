@@ -1,5 +1,5 @@
 """A real GasFlow server on a free localhost port (thread, temp SQLite) with the company's diagrams and the demo
-directory, and Debian's chromium through Playwright.
+directory (README), and Debian's chromium through Playwright.
 
 Playwright never downloads a browser here: it launches /usr/bin/chromium (installed by `make test`). The suite runs on
 SQLite only; the pages' behaviour on PostgreSQL is covered by tests/web/test_pages*.py through the shared fixtures.
@@ -81,7 +81,7 @@ def server(tmp_path_factory):
     application = create_app(settings)
     with application.app_context():
         calendar_admin.seed_from_package()
-        demo.load_full_directory()
+        demo.load_directory()
         definitions.deploy(SLA_SAMPLE.encode("utf-8"), "platform_sample.bpmn")
         list(definitions.deploy_paths([ROOT / "processes"]))  # the company's diagrams, for the journeys
     http = make_server("127.0.0.1", 0, application, threaded=True)
