@@ -122,6 +122,10 @@ class Person:
         """Nothing typed is lost after a refused submit."""
         expect(self.field(name).locator("input:not([type=hidden]), textarea, select").first).to_have_value(value)
 
+    def expect_picked(self, name: str, value: str) -> None:
+        """A picker keeps what was picked after a refused submit."""
+        expect(self.field(name).locator(f'input[type=hidden][name="{name}"]')).to_have_value(value)
+
     # ---------------------------------------------------------------- the case page
 
     def case_page(self, case_no: str) -> None:

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 OPERABLE = ("input", "select", "textarea")
 
+
 def user_tasks() -> set[tuple[str, str]]:
     """(process id, user-task id) of every diagram in processes/."""
     found = set()
