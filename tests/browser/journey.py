@@ -122,6 +122,25 @@ class Person:
         """Nothing typed is lost after a refused submit."""
         expect(self.field(name).locator("input:not([type=hidden]), textarea, select").first).to_have_value(value)
 
+    def _other_tab(self, path: str) -> Page:
+        tab = self.page.context.new_page()
+        tab.goto(self.base + path)
+        return tab
+
+    def expect_still_open(self, case_no: str, task: str) -> None:
+        """Nothing was saved by a refused submit: seen from another tab, the task is still open in 我的待办."""
+        tab = self._other_tab(f"/inbox?view=mine&q={case_no}")
+        expect(
+            tab.locator("table.inbox tbody tr").filter(has=tab.get_by_role("link", name=task, exact=True))
+        ).to_have_count(1)
+        tab.close()
+
+    def expect_no_case_yet(self, query: str) -> None:
+        """Nothing was saved by a refused start: no task for the customer in the group's inbox."""
+        tab = self._other_tab(f"/inbox?view=group&q={query}")
+        expect(tab.locator(".empty")).to_contain_text("没有符合条件的任务")
+        tab.close()
+
     def expect_picked(self, name: str, value: str) -> None:
         """A picker keeps what was picked after a refused submit."""
         expect(self.field(name).locator(f'input[type=hidden][name="{name}"]')).to_have_value(value)

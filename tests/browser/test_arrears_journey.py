@@ -76,6 +76,8 @@ def test_arrears_from_entry_to_disconnection_and_restore_within_6_hours(server, 
     staff.page.get_by_role("button", name="发起").click()
     staff.expect_error("amount_owed", "必须大于 0")
     staff.expect_value("billing_ref", "SF-2026-0301-0101")
+    staff.expect_picked("account_no", ACCOUNT)
+    staff.expect_no_case_yet("王建国")
     staff.shot("01_start_refused")
     staff.type("amount_owed", "1268.50")
     staff.page.get_by_role("button", name="发起").click()
@@ -126,6 +128,7 @@ def test_arrears_from_entry_to_disconnection_and_restore_within_6_hours(server, 
     head.type("head_signature", "赵经理")
     head.submit()  # 意见/理由 left empty
     head.expect_error("signoff_opinion", "必填")
+    head.expect_still_open(case_no, "部门负责人审批停气")
     head.shot("03_signoff_refused")
     head.type("signoff_opinion", "通知书期限届满仍未缴清，经核实无特殊困难，同意停气")
     head.submit("已提交")
@@ -133,11 +136,19 @@ def test_arrears_from_entry_to_disconnection_and_restore_within_6_hours(server, 
     clock_at(datetime(2026, 3, 10, 14, 30, tzinfo=SHANGHAI))
     staff.claim(case_no, "现场停气")
     staff.when("disconnected_at", datetime(2026, 3, 10, 14, 5, tzinfo=SHANGHAI))
-    staff.type("meter_reading", "2318.4")
+    staff.type("meter_reading", "-2318.4")  # a slip of the finger
     staff.choose("disconnect_method", "关阀加锁")
     staff.type("seal_no", "FQ-0310-21")
     staff.choose("customer_present", "否")
     staff.type("disconnect_note", "户主不在家，关闭表前阀加锁，张贴停气告知单")
+    staff.submit()
+    staff.expect_error("meter_reading", "不能小于 0")
+    staff.expect_value("meter_reading", "-2318.4")
+    staff.expect_value("seal_no", "FQ-0310-21")
+    staff.expect_value("disconnected_at", "2026-03-10T14:05")
+    staff.expect_still_open(case_no, "现场停气")
+    staff.shot("04_disconnect_refused")
+    staff.type("meter_reading", "2318.4")
     staff.submit("已提交")
 
     # S24.8: the hotline knows, and the board shows the customer to agents answering calls.
@@ -148,7 +159,7 @@ def test_arrears_from_entry_to_disconnection_and_restore_within_6_hours(server, 
     agent.submit("已提交")
     agent.go("/board")
     expect(agent.page.locator("main")).to_contain_text(case_no)
-    agent.shot("04_board")
+    agent.shot("05_board")
 
     # The customer pays the rest at the counter; billing tells GasFlow; restore within 6 hours of payment.
     clock_at(datetime(2026, 3, 11, 10, 0, tzinfo=SHANGHAI))
@@ -173,4 +184,4 @@ def test_arrears_from_entry_to_disconnection_and_restore_within_6_hours(server, 
         expect(timeline).to_contain_text(who)
     expect(page.locator("#diagram")).to_have_attribute("data-ready", "1")
     expect(page.locator('.djs-element.gf-done[data-element-id="End_restored"]')).to_have_count(1)
-    head.shot("05_case_closed")
+    head.shot("06_case_closed")
