@@ -55,7 +55,9 @@ class Person:
         return CASE_NO.search(flash.inner_text()).group(1)
 
     def row(self, view: str, case_no: str, task: str) -> Locator:
-        self.go(f"/inbox?view={view}&q={case_no}")
+        """The menu's inbox view (``mine``, ``group``, ``done``), the case number typed into its search box."""
+        self.page.locator(f'nav.side a[data-view="{view}"]').click()
+        self.page.get_by_role("searchbox", name="搜索").fill(case_no)
         row = self.page.locator("table.inbox tbody tr").filter(has=self.page.get_by_role("link", name=task, exact=True))
         expect(row).to_have_count(1)
         return row
@@ -147,7 +149,7 @@ class Person:
 
     # ---------------------------------------------------------------- the case page
 
-    def case_page(self, case_no: str) -> None:
-        self.go(f"/inbox?view=done&q={case_no}")
-        self.page.get_by_role("link", name=case_no).first.click()
+    def case_page(self, case_no: str, task: str) -> None:
+        """From 已办 (where ``task``, done by this person, lists the case) to the case page."""
+        self.row("done", case_no, task).get_by_role("link", name=case_no).click()
         expect(self.page.get_by_role("heading", name=re.compile(case_no)).first).to_be_visible()

@@ -173,7 +173,7 @@ def test_arrears_from_entry_to_disconnection_and_restore_within_6_hours(server, 
     staff.type("restore_note", "开阀通气，检漏合格，点火试烧正常，已告知客户安全用气")
     staff.submit("已提交")
 
-    head.case_page(case_no)
+    head.case_page(case_no, "部门负责人审批停气")
     page = head.page
     expect(page.locator(".status-completed")).to_have_text("已办结")
     timeline = page.locator("ol.timeline")

@@ -122,7 +122,7 @@ def test_hazard_from_inspection_to_restored_supply(server, person, clock_at):
     staff.shot("05_restore_form")
     staff.submit("已提交")
 
-    head.case_page(case_no)
+    head.case_page(case_no, "部门负责人审批停气")
     page = head.page
     expect(page.locator(".status-completed")).to_have_text("已办结")
     timeline = page.locator("ol.timeline")
