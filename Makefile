@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python -m bench.timer_lag
 	$(BIN)/python -m bench.inbox
 	$(BIN)/python -m bench.customer_search
+	$(BIN)/python -m bench.history_chain
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache .hypothesis

@@ -42,6 +42,11 @@ class Settings:
     backup_keep: int = 8
     backup_day_of_week: str = "sun"
     backup_hour: int = 2
+    # The key(s) the history chain and the seals are keyed with (issue 13 §8, issue 15 §5): "id:hex[,id:hex...]", the
+    # last one current. Empty: the keyring file <instance_dir>/history_keys (made on first use), never the database.
+    history_key: str = ""
+    # The daily whole-database seal, at this local (Asia/Shanghai) hour.
+    seal_hour: int = 1
     # Notification outbox (platform/outbox.py, docs/outbox.md): which gateway delivers SMS — "log" writes each message
     # to <instance_dir>/outbox.log (the default for `make run`), "aliyun" sends through Alibaba Cloud SMS.
     sms_gateway: str = "log"
@@ -113,6 +118,8 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         backup_keep=int(env.get("GASFLOW_BACKUP_KEEP", "8")),
         backup_day_of_week=env.get("GASFLOW_BACKUP_DAY", "sun"),
         backup_hour=int(env.get("GASFLOW_BACKUP_HOUR", "2")),
+        history_key=env.get("GASFLOW_HISTORY_KEY", ""),
+        seal_hour=int(env.get("GASFLOW_SEAL_HOUR", "1")),
         sms_gateway=env.get("GASFLOW_SMS_GATEWAY", "log"),
         aliyun_sms_endpoint=env.get("GASFLOW_ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com"),
         aliyun_sms_protocol=env.get("GASFLOW_ALIYUN_SMS_PROTOCOL", "https"),

@@ -108,6 +108,27 @@ def audit_verify(instance_id, all_) -> None:
         sys.exit(1)
 
 
+@audit.command("adopt-legacy")
+@with_appcontext
+def audit_adopt_legacy() -> None:
+    """Key the events written before history keys existed (after checking their sha256 chains; hashes untouched)."""
+    from app.platform import history
+
+    click.echo(f"{history.adopt_legacy()} event(s) keyed")
+
+
+@audit.command("rotate-key")
+@with_appcontext
+def audit_rotate_key() -> None:
+    """Add a new current history key to the keyring file (older events and seals keep verifying)."""
+    from app.platform import history_keys
+
+    try:
+        click.echo(f"current history key: {history_keys.rotate()}")
+    except ServiceError as err:
+        _fail(err)
+
+
 @audit.command("replay")
 @click.argument("instance_id", type=int)
 @with_appcontext
@@ -192,9 +213,12 @@ def setup(demo: bool) -> None:
 
     from app import demo as demo_service
     from app.calendar import admin as calendar_admin
-    from app.platform import definitions
+    from app.platform import definitions, history
 
     upgrade()
+    keyed = history.adopt_legacy()  # events from before keyed history (issue 13 §8); 0 on a fresh or adopted database
+    if keyed:
+        click.echo(f"history: {keyed} earlier event(s) keyed")
     added = calendar_admin.seed_from_package()
     click.echo(f"calendar: {added} day(s) added")
     for row, created in definitions.deploy_paths([current_app.config["GASFLOW"].processes_dir]):
@@ -242,4 +266,9 @@ main.add_command(cli_customers.restore)
 main.add_command(outbox)
 for _area in areas.modules():  # each business area's own sub-group (gasflow complaints …, gasflow arrears …)
     for _command in _area.cli_commands():
-        main.add_command(_command)
+        _existing = main.commands.get(_command.name)
+        if isinstance(_existing, click.Group) and isinstance(_command, click.Group):
+            for _sub in _command.commands.values():  # a workplace adding to a platform group (gasflow audit seal …)
+                _existing.add_command(_sub)
+        else:
+            main.add_command(_command)

@@ -1,5 +1,6 @@
 """All tables, imported once so Alembic and the app see the same metadata."""
 
+from app.models.audit import AuditAccess, AuditJob, Seal, SealLeaf
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.customers import CLASSES, SUPPLY_STATUSES, Customer, CustomerPhone, CustomerView
 from app.models.definitions import ProcessDefinition
@@ -11,6 +12,10 @@ from app.models.org import ROLES, Unit, User, UserRole
 from app.models.outbox import OUTBOX_STATUSES, OutboxMessage
 
 __all__ = [
+    "AuditAccess",
+    "AuditJob",
+    "Seal",
+    "SealLeaf",
     "CLASSES",
     "CONFLICT_KINDS",
     "OUTBOX_STATUSES",

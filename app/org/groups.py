@@ -14,6 +14,8 @@ from app.models import User
 BRANCH_LANE = "分公司"
 RESPONSIBLE_LANE = "责任单位"
 HEAD_LANE = "部门负责人"
+# The responsible leader's office (分管领导): reads the overview and the monthly complaint report (C14.2).
+LEADER_UNIT = "分管领导"
 
 
 def _text(data: dict, key: str) -> str | None:

@@ -25,6 +25,9 @@ PATHS: dict[str, dict] = {
     "/api/v1/instances": {"post": op("Start an instance", body=json_ref("StartInstance"), ok="201")},
     "/api/v1/instances/{instance_id}": {"get": op("An instance with its open tasks and data", params=[INSTANCE_ID])},
     "/api/v1/instances/{instance_id}/events": {"get": op("The instance's hash-chained history", params=[INSTANCE_ID])},
+    "/api/v1/reports/overview/charts": {
+        "get": op("Chart figures: on-time rate per unit over 12 months, breaches by rule, open work by age (overview)")
+    },
     "/api/v1/instances/{instance_id}/replay": {
         "post": op("Rebuild the instance from its events and compare (auditors)", params=[INSTANCE_ID])
     },

@@ -12,6 +12,7 @@ vendor = Blueprint("vendor", __name__)
 PACKAGES = {
     "bpmn-js": PROJECT_ROOT / "node_modules" / "bpmn-js" / "dist",
     "htmx": PROJECT_ROOT / "node_modules" / "htmx.org" / "dist",
+    "echarts": PROJECT_ROOT / "node_modules" / "echarts" / "dist",  # charts on the overview and reports (issue 15 §9)
 }
 
 
