@@ -210,10 +210,10 @@ DEMO_CUSTOMERS = 3000
 
 
 @main.command()
-@click.option("--demo/--no-demo", default=True, help="load the demo directory, users and customers")
+@click.option("--demo/--no-demo", default=True, help="load the demo directory, users, customers and live cases")
 @with_appcontext
 def setup(demo: bool) -> None:
-    """Migrate the database, seed the calendar, deploy processes/ and (by default) load demo data. Idempotent."""
+    """Migrate the database, seed the calendar, deploy processes/ and (by default) load demo data and cases. Idempotent."""
     from flask_migrate import upgrade
 
     from app import demo as demo_service
@@ -233,6 +233,10 @@ def setup(demo: bool) -> None:
             click.echo(line)
         total, added = demo_service.ensure_customers(DEMO_CUSTOMERS)
         click.echo(f"{total} demo customers in the archive ({added} added)")
+        built = demo_service.load_cases()  # live cases in every flow, at different stages (issue 11)
+        for line in built:
+            click.echo(line)
+        click.echo(f"{len(built)} demo case(s) added")
 
 
 @main.command()
