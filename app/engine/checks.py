@@ -1,226 +1,213 @@
-"""What a diagram may not contain, found at deploy time with its line (issue 13, items 2, 6, 10, 12).
+"""Every problem of a diagram at once, each pinned to an element and a line (issue 14 §3; issue 19 deepens it).
 
-- Foreign executable content: HTML or SVG elements, ``script``/``iframe``/``object``/``embed`` elements in any
-  namespace, event-handler attributes (``onload=``), and ``javascript:``/``vbscript:``/``data:text/html`` anywhere.
-  A diagram is shown to administrators in the browser; nothing in it may run there.
-- Ids SpiffWorkflow keeps for itself (``Start``, ``<process>.EndJoin``): an element with one deploys but
-  cannot start.
-- Loops that cannot end or are too big: a constant ``loopCardinality`` or ``loopMaximum`` above the limit, and a cycle
-  of automatic elements (scripts, gateways, throw events) that no flow can leave — it would run without waiting for a
-  person or a timer until the step limit stops it.
-- Constant timer expressions that are not ISO 8601 (``'not-a-duration'``): refused now rather than when a case
-  reaches the timer.
+``check(content)`` runs the checks that need nothing but the XML and the engine: well-formed XML without entities,
+one executable process, the BPMN XSD (every error, not the first), the sandbox compilation of every script,
+condition, pre/post script and timer expression, timers written as ISO text, user tasks in a lane, and
+SpiffWorkflow's own parse. The platform adds what needs the database (forms, lanes → people, rule ids).
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import re
-from collections import defaultdict
+from dataclasses import asdict, dataclass
 
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser import VALIDATOR
 
-from app.engine.errors import Problem
-from app.engine.shims import MAX_LOOP_INSTANCES
+from app.engine import sandbox
+from app.engine.definitions import BPMN_NS, NS, SPIFF_NS, Definition, parse_definition
+from app.engine.errors import BpmnInvalid, EngineError
+from app.engine.xml import parse_xml
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_FOREIGN_NAMESPACES = {"http://www.w3.org/1999/xhtml": "HTML", "http://www.w3.org/2000/svg": "SVG",
-                       "http://www.w3.org/1998/Math/MathML": "MathML"}  # fmt: skip
-_ACTIVE_ELEMENTS = {"script", "iframe", "object", "embed", "foreignobject", "frame", "frameset", "applet", "meta",
-                    "link", "base", "form", "style"}  # fmt: skip
-_ACTIVE_TEXT = re.compile(r"(?:java|vb)script\s*:|data\s*:\s*text/html|<\s*/?\s*(?:script|iframe|object|embed)\b", re.I)
-RESERVED_IDS = {"Start"}  # SpiffWorkflow names its own start task "Start"; an element with that id replaces it
-
-# Elements SpiffWorkflow runs without waiting (a cycle made only of these never stops by itself).
-_AUTOMATIC = {"scriptTask", "serviceTask", "businessRuleTask", "sendTask", "exclusiveGateway", "parallelGateway",
-              "inclusiveGateway", "intermediateThrowEvent"}  # fmt: skip
+ERROR, WARNING = "error", "warning"
 
 
-def problems_in(tree, process, filename: str) -> list[Problem]:
-    """Everything above, in document order of the checks."""
-    return (
-        foreign_content(tree, filename)
-        + reserved_ids(process, filename)
-        + loop_limits(process, filename)
-        + timer_constants(process, filename)
-        + endless_cycles(process, filename)
-    )
+@dataclass(frozen=True)
+class Finding:
+    """One problem, in the shape every check returns (and the modeler pins to the element)."""
+
+    element_id: str
+    name: str
+    line: int | None
+    message_zh: str
+    message_en: str
+    fix: str = ""
+    severity: str = ERROR
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
-def _local(tag) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+@dataclass
+class Report:
+    findings: list[Finding]
+    definition: Definition | None  # the parsed diagram when SpiffWorkflow accepted it
+    tree: etree._ElementTree | None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
 
 
-def _line(node) -> int | None:
-    return node.sourceline
+_BILINGUAL = re.compile(r"^(?P<zh>.*?)\s*\((?P<en>[^()]*)\)\s*(?P<rest>.*)$", re.S)
 
 
-def _owner_id(node) -> str:
-    while node is not None and not node.get("id"):
+def split_message(message: str) -> tuple[str, str]:
+    """ "中文 (English) detail" -> ("中文 detail", "English detail"); a message in one language is used for both."""
+    match = _BILINGUAL.match(message or "")
+    if not match:
+        return message, message
+    rest = match["rest"]
+    rest = rest if not rest or rest[0] in ":：;；,，" else " " + rest
+    return match["zh"] + rest, match["en"] + rest
+
+
+_CODE = {  # tag -> compile mode; what the sandbox will run
+    f"{{{BPMN_NS}}}script": "exec",
+    f"{{{SPIFF_NS}}}preScript": "exec",
+    f"{{{SPIFF_NS}}}postScript": "exec",
+    f"{{{BPMN_NS}}}conditionExpression": "eval",
+    f"{{{BPMN_NS}}}timeDuration": "eval",
+    f"{{{BPMN_NS}}}timeDate": "eval",
+    f"{{{BPMN_NS}}}timeCycle": "eval",
+}
+_TIMER_PARSERS = {
+    "timeDuration": TimerEventDefinition.parse_iso_duration,
+    "timeDate": TimerEventDefinition.get_datetime,
+    "timeCycle": TimerEventDefinition.parse_iso_recurring_interval,
+}
+_ISO_LOOKALIKE = re.compile(r"^(R\d*/)?P(\d+[YMWD])*(T(\d+[HMS])+)?$")
+
+
+def _owner(node) -> etree._Element | None:
+    """The element a marker goes on: the nearest ancestor with an id that the modeler draws (an event definition's
+    id is not a shape; its event is)."""
+    while node is not None and (not node.get("id") or str(node.tag).endswith("EventDefinition")):
         node = node.getparent()
-    return node.get("id") if node is not None else ""
+    return node
 
 
-def foreign_content(tree, filename: str) -> list[Problem]:
-    problems = []
-    for node in tree.iter():
-        if not isinstance(node.tag, str):
-            continue
-        namespace = etree.QName(node.tag).namespace
-        if namespace in _FOREIGN_NAMESPACES or _local(node.tag).lower() in _ACTIVE_ELEMENTS and namespace != BPMN_NS:
-            kind = _FOREIGN_NAMESPACES.get(namespace, "")
-            problems.append(Problem(
-                f"流程图中不允许 {kind}<{_local(node.tag)}> 元素 (foreign executable content is not allowed)",
-                filename, _line(node), _owner_id(node)))  # fmt: skip
-            continue
-        for name, value in node.attrib.items():
-            if _local(name).lower().startswith("on") or _ACTIVE_TEXT.search(value or ""):
-                problems.append(Problem(
-                    f"属性 {_local(name)} 含可执行内容 (attribute with executable content is not allowed)",
-                    filename, _line(node), _owner_id(node)))  # fmt: skip
-        if _local(node.tag) != "script" and node.text and _ACTIVE_TEXT.search(node.text):
-            problems.append(Problem(
-                "文本中不允许 javascript:/<script> 等可执行内容 (executable content in text is not allowed)",
-                filename, _line(node), _owner_id(node)))  # fmt: skip
-    return problems
+def _short(message: str) -> str:
+    return message.replace(f"{{{BPMN_NS}}}", "bpmn:").replace(f"{{{SPIFF_NS}}}", "spiffworkflow:")
 
 
-def reserved_ids(process, filename: str) -> list[Problem]:
-    reserved = RESERVED_IDS | {f"{process.get('id')}.EndJoin"}
-    return [
-        Problem(
-            f"元素 id “{node.get('id')}”为引擎保留，请改名 (the id is reserved by the engine: rename it)",
-            filename,
-            _line(node),
-            node.get("id"),
+def _named(node, names: dict[str, str]) -> tuple[str, str]:
+    owner = _owner(node)
+    element_id = owner.get("id") if owner is not None else ""
+    return element_id, names.get(element_id, "")
+
+
+def _xsd(tree, names) -> list[Finding]:
+    doc = copy.deepcopy(tree)
+    VALIDATOR.preprocess(doc)
+    if VALIDATOR.validator.validate(doc):
+        return []
+    by_line = {n.sourceline: n for n in tree.iter() if isinstance(n.tag, str)}
+    found = []
+    for entry in VALIDATOR.validator.error_log:
+        node = by_line.get(entry.line)
+        element_id, name = _named(node, names) if node is not None else ("", "")
+        found.append(
+            Finding(element_id, name, entry.line, f"不符合 BPMN 2.0 规范：{_short(entry.message)}",
+                    f"not valid BPMN 2.0: {_short(entry.message)}", "按 BPMN 2.0 规范修改该元素 (fix the element)")
         )  # fmt: skip
-        for node in process.iter()
-        if isinstance(node.tag, str) and node.get("id") in reserved
-    ]
+    return found
 
 
-def _constant(source: str):
-    """The value of a constant expression, or a sentinel when it is not one."""
+def _timer_literal(source: str, kind: str) -> tuple[str, str, str] | None:
+    """(zh, en, fix) when a timer cannot work whatever the case data; None when it can or depends on data."""
     try:
-        return ast.literal_eval(source.strip())
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return _NOT_CONSTANT
-
-
-_NOT_CONSTANT = object()
-
-
-def loop_limits(process, filename: str) -> list[Problem]:
-    problems = []
-    for node in process.iter(f"{{{BPMN_NS}}}loopCardinality"):
-        value = _constant(node.text or "")
-        if value is not _NOT_CONSTANT and (not isinstance(value, int) or isinstance(value, bool) or value < 0
-                                           or value > MAX_LOOP_INSTANCES):  # fmt: skip
-            problems.append(Problem(
-                f"多实例数量 {value!r} 无效或超过上限 {MAX_LOOP_INSTANCES} "
-                f"(loopCardinality must be an integer from 0 to {MAX_LOOP_INSTANCES})",
-                filename, _line(node), _owner_id(node)))  # fmt: skip
-    for node in process.iter(f"{{{BPMN_NS}}}standardLoopCharacteristics"):
-        maximum = node.get("loopMaximum")
-        if maximum is not None and (not maximum.strip().isdigit() or int(maximum) > MAX_LOOP_INSTANCES):
-            problems.append(Problem(
-                f"循环上限 loopMaximum={maximum} 超过 {MAX_LOOP_INSTANCES} (loopMaximum must be at most {MAX_LOOP_INSTANCES})",
-                filename, _line(node), _owner_id(node)))  # fmt: skip
-    return problems
-
-
-def timer_constants(process, filename: str) -> list[Problem]:
-    parsers = {
-        "timeDuration": TimerEventDefinition.parse_iso_duration,
-        "timeDate": TimerEventDefinition.get_datetime,
-        "timeCycle": TimerEventDefinition.parse_iso_recurring_interval,
-    }
-    problems = []
-    for local, parse in parsers.items():
-        for node in process.iter(f"{{{BPMN_NS}}}{local}"):
-            value = _constant(node.text or "")
-            if value is _NOT_CONSTANT:
-                continue  # computed from case data: checked when it runs (an incident if it is wrong)
-            try:
-                if not isinstance(value, str):
-                    raise TypeError("not a string")
-                parse(value)
-            except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exception for a bad duration
-                problems.append(Problem(
-                    f"定时器表达式 {value!r} 不是 ISO 8601 {local}（时长须加引号，如 \"PT6H\"）"
-                    f"(timer {local} is not ISO 8601, e.g. \"PT6H\")",
-                    filename, _line(node), _owner_id(node)))  # fmt: skip
-    return problems
-
-
-def endless_cycles(process, filename: str) -> list[Problem]:
-    """Cycles of automatic elements that no takeable flow leaves (each a loop that can never stop)."""
-    kinds = {n.get("id"): _local(n.tag) for n in process.iter() if isinstance(n.tag, str) and n.get("id")}
-    flows = defaultdict(list)  # source -> [(target, takeable)]
-    for gateway_id, outgoing in _takeable_flows(process).items():
-        flows[gateway_id] = outgoing
-    automatic = {i for i, kind in kinds.items() if kind in _AUTOMATIC}
-    problems, reported = [], set()
-    for start in sorted(automatic):
-        component = _cycle_through(start, automatic, flows)
-        if not component or start in reported:
-            continue
-        leaves = any(takeable and target not in component for node in component for target, takeable in flows[node])
-        reported |= component
-        if not leaves:
-            first = min(component, key=lambda i: line_of(process, i) or 0)
-            problems.append(Problem(
-                f"自动环节 {'、'.join(sorted(component))} 构成无出口的循环，流程会空转 "
-                "(a cycle of automatic elements that no flow can leave)",
-                filename, line_of(process, first), first))  # fmt: skip
-    return problems
-
-
-def line_of(tree, element_id: str) -> int | None:
-    """The line of the element with that id (SpiffWorkflow's own errors name an element, not a line)."""
-    if not element_id:
+        tree = ast.parse(source, mode="eval").body
+    except SyntaxError:
+        return None  # reported by the compilation check
+    if isinstance(tree, ast.Constant) and isinstance(tree.value, str):
+        try:
+            _TIMER_PARSERS[kind](tree.value)
+        except Exception:  # the engine's parsers raise plain exceptions of several kinds
+            return (f"计时器的值 {tree.value!r} 不是有效的 ISO-8601 {kind}", f"timer value {tree.value!r} is not ISO-8601",
+                    "例如 'P5D'、'PT6H'、'R3/P1D' 或 '2026-12-01T09:00:00+08:00'")  # fmt: skip
         return None
-    found = tree.xpath("//*[@id=$id]", id=element_id)
-    return found[0].sourceline if found else None
+    text = source.strip()
+    if _ISO_LOOKALIKE.match(text.replace(" ", "")):
+        return (f"计时器 {text} 会被当作表达式求值，运行时出错", f"timer {text} is evaluated as an expression and fails",
+                f"写成带引号的字符串：'{text}'")  # fmt: skip
+    return None
 
 
-def _takeable_flows(process) -> dict[str, list[tuple[str, bool]]]:
-    """Per source: (target, can this flow ever be taken). A constant-false condition is never taken; after a
-    constant-true condition an exclusive gateway takes nothing else (SpiffWorkflow takes the first match)."""
-    result: dict[str, list[tuple[str, bool]]] = defaultdict(list)
-    shadowed: set[str] = set()
-    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
-        source, target = flow.get("sourceRef"), flow.get("targetRef")
-        condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
-        value = _constant(condition.text or "") if condition is not None else _NOT_CONSTANT
-        takeable = source not in shadowed and not (condition is not None and value is not _NOT_CONSTANT and not value)
-        if condition is not None and value is not _NOT_CONSTANT and value:
-            shadowed.add(source)
-        result[source].append((target, takeable))
-    for source in shadowed:  # the default flow of a gateway with an always-true condition is never taken either
-        gateway = process.xpath(".//*[@id=$id]", id=source)
-        default = gateway[0].get("default") if gateway else None
-        if default:
-            target = process.xpath(".//bpmn:sequenceFlow[@id=$id]/@targetRef", id=default, namespaces={"bpmn": BPMN_NS})
-            result[source] = [(t, ok and not (target and t == target[0])) for t, ok in result[source]]
-    return result
+def _code(tree, names) -> list[Finding]:
+    found = []
+    for node in tree.iter(*_CODE):
+        source = (node.text or "").strip()
+        if not source:
+            continue
+        element_id, name = _named(node, names)
+        try:
+            sandbox.compile_snippet(source, _CODE[node.tag])
+        except EngineError as err:
+            zh, en = split_message(err.message)
+            found.append(Finding(element_id, name, node.sourceline, zh, en, "修改代码后再保存 (fix the code)"))
+            continue
+        kind = etree.QName(node).localname
+        if kind in _TIMER_PARSERS and (problem := _timer_literal(source, kind)):
+            found.append(Finding(element_id, name, node.sourceline, *problem))
+    return found
 
 
-def _cycle_through(start: str, automatic: set[str], flows) -> set[str]:
-    """The automatic elements on some cycle through ``start`` using takeable flows (empty if none)."""
-    forward = _reach(start, automatic, flows)
-    if start not in forward:
-        return set()
-    return {n for n in forward if start in _reach(n, automatic, flows)} | {start}
+def _lanes(process, names) -> list[Finding]:
+    in_lane = set(process.xpath(".//bpmn:lane/bpmn:flowNodeRef/text()", namespaces=NS))
+    found = []
+    for task in process.xpath(".//bpmn:userTask|.//bpmn:manualTask", namespaces=NS):
+        if task.get("id") not in in_lane:
+            found.append(
+                Finding(task.get("id"), names.get(task.get("id"), ""), task.sourceline,
+                        "用户任务不在任何泳道中，无人可以认领", "user task is in no lane, so no group could claim it",
+                        "把任务拖进办理单位的泳道 (put it in the lane of the unit that works it)")
+            )  # fmt: skip
+    return found
 
 
-def _reach(start: str, allowed: set[str], flows) -> set[str]:
-    seen, stack = set(), [start]
-    while stack:
-        node = stack.pop()
-        for target, takeable in flows.get(node, []):
-            if takeable and target in allowed and target not in seen:
-                seen.add(target)
-                stack.append(target)
-    return seen
+def _engine_parse(content: bytes, filename: str, tree) -> tuple[Definition | None, list[Finding]]:
+    names = _names(tree)
+    try:
+        return parse_definition(content, filename), []
+    except BpmnInvalid as err:
+        return None, [_from_problem(p, names) for p in err.problems]
+    except (ValidationException, SpiffWorkflowException, EngineError) as err:  # defensive: parse_definition wraps
+        return None, [Finding("", "", None, *split_message(str(err)))]
+
+
+def _from_problem(problem, names: dict[str, str]) -> Finding:
+    zh, en = split_message(problem.message)
+    return Finding(problem.element_id, names.get(problem.element_id, ""), problem.line, zh, en)
+
+
+def _names(tree) -> dict[str, str]:
+    return {n.get("id"): n.get("name") or "" for n in tree.iter() if isinstance(n.tag, str) and n.get("id")}
+
+
+def check(content: bytes, filename: str = "draft.bpmn") -> Report:
+    try:
+        tree = parse_xml(content, filename)
+    except BpmnInvalid as err:
+        return Report([_from_problem(p, {}) for p in err.problems], None, None)
+    names = _names(tree)
+    processes = [p for p in tree.xpath("/bpmn:definitions/bpmn:process", namespaces=NS)]
+    executable = [p for p in processes if p.get("isExecutable", "true") != "false"] or processes
+    if len(executable) != 1:
+        line = executable[1].sourceline if len(executable) > 1 else 1
+        finding = Finding("", "", line, "一个文件只能有一个可执行流程", "exactly one executable bpmn:process per file",
+                          "把其他流程标为不可执行或移到单独的文件")  # fmt: skip
+        return Report([finding, *_xsd(tree, names)], None, tree)
+    findings = _xsd(tree, names) + _code(tree, names) + _lanes(executable[0], names)
+    definition = None
+    if not findings or not any(
+        f.severity == ERROR for f in findings
+    ):  # SpiffWorkflow stops at its first problem; the checks above have named everything they can
+        definition, more = _engine_parse(content, filename, tree)
+        findings += more
+    return Report(findings, definition, tree)

@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from app.engine import checks, sandbox
+from app.engine import safety, sandbox
 from app.engine.errors import BpmnInvalid, EngineError, Problem
 from app.engine.xml import parse_xml
 
@@ -100,7 +100,7 @@ def parse_definition(content: bytes, filename: str) -> Definition:
     process = processes[0]
     key = process.get("id") or ""
     problems = (
-        checks.problems_in(tree, process, filename)
+        safety.problems_in(tree, process, filename)
         + _check_expressions(tree, filename)
         + _check_lanes(process, filename)
     )
@@ -112,7 +112,7 @@ def parse_definition(content: bytes, filename: str) -> Definition:
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as err:
-        line = err.line_number if isinstance(err.line_number, int) and err.line_number else checks.line_of(tree, err.id)
+        line = err.line_number if isinstance(err.line_number, int) and err.line_number else safety.line_of(tree, err.id)
         raise BpmnInvalid([Problem(str(err).split("\n")[0], filename, line, err.id)]) from None
     except SpiffWorkflowException as err:
         raise BpmnInvalid([Problem(str(err), filename, None)]) from None

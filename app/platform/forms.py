@@ -1,4 +1,9 @@
-"""Task forms: JSON Schema (draft 2020-12) files under forms/<process>/<formKey>.json, plus UI hints."""
+"""Task forms: JSON Schema (draft 2020-12) files under forms/<process>/<formKey>.json, plus UI hints.
+
+Each deployed version pins the forms it was published with (``process_definition.forms_json``): a task, a start
+page or a completion reads the form of its case's version, so a form published later never changes under a running
+case. Files on disk are only read when a version is stored (and for rows from before pinning).
+"""
 
 from __future__ import annotations
 
@@ -9,23 +14,12 @@ from pathlib import Path
 from flask import current_app
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
+from sqlalchemy import select
 
 from app.core.errors import Invalid, NotFound
-
-_MESSAGES = {
-    "required": "必填",
-    "type": "类型不正确",
-    "enum": "不在可选范围内",
-    "minLength": "太短",
-    "maxLength": "太长",
-    "minimum": "太小",
-    "maximum": "太大",
-    "pattern": "格式不正确",
-    "format": "格式不正确",
-    "minItems": "至少选择一项",
-    "additionalProperties": "不是此表单的字段",
-    "const": "取值不正确",
-}
+from app.extensions import db
+from app.models import ProcessDefinition, ProcessInstance, ProcessRelease
+from app.platform import pickers, validation_messages
 
 
 def form_path(process_key: str, form_key: str) -> Path:
@@ -42,7 +36,15 @@ def _load(path: str, mtime: float) -> dict:
     return schema
 
 
-def load_form(process_key: str, form_key: str) -> dict:
+def keys_on_disk(process_key: str) -> list[str]:
+    """The forms of a process in forms/<process>/ (and the extra form folders)."""
+    settings = current_app.config["GASFLOW"]
+    places = [Path(settings.forms_dir), *map(Path, settings.extra_forms_dirs)]
+    return sorted({p.stem for place in places for p in (place / process_key).glob("*.json")})
+
+
+def load_file(process_key: str, form_key: str) -> dict:
+    """The form as it is on disk now (what a new version pins)."""
     path = form_path(process_key, form_key)
     if not path.is_file():
         raise NotFound(f"表单 {process_key}/{form_key}.json 不存在 (form file missing)")
@@ -52,31 +54,103 @@ def load_form(process_key: str, form_key: str) -> dict:
         raise Invalid(f"表单 {process_key}/{form_key}.json 无效: {err}") from None
 
 
+def check_schema(schema: object) -> list[str]:
+    """Why a schema typed in the browser cannot be a form (empty when it can)."""
+    if not isinstance(schema, dict):
+        return ["表单必须是 JSON 对象 (a form is a JSON object)"]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as err:
+        return [f"不是有效的 JSON Schema：{err.message} (invalid JSON Schema)"]
+    if schema.get("type", "object") != "object" or not isinstance(schema.get("properties", {}), dict):
+        return ["表单的顶层必须是 type: object 并带 properties (the top level must be an object with properties)"]
+    return []
+
+
+def _pinned_cache() -> dict[int, dict]:
+    return current_app.extensions.setdefault("gasflow_pinned_forms", {})
+
+
+def pinned(definition_id: int) -> dict[str, dict] | None:
+    """The forms a version pins (versions never change, so they are kept in memory); None for rows from before."""
+    cache = _pinned_cache()
+    if definition_id not in cache:
+        text = db.session.scalar(select(ProcessDefinition.forms_json).where(ProcessDefinition.id == definition_id))
+        cache[definition_id] = json.loads(text) if text else None
+    return cache[definition_id]
+
+
+def _live_definition_id(process_key: str) -> int | None:
+    release = select(ProcessRelease.definition_id).where(ProcessRelease.key == process_key)
+    found = db.session.scalar(release.order_by(ProcessRelease.id.desc()).limit(1))
+    if found is not None:
+        return found
+    newest = select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)
+    return db.session.scalar(newest.order_by(ProcessDefinition.version.desc()).limit(1))
+
+
+def load_form(process_key: str, form_key: str, definition_id: int | None = None) -> dict:
+    """The form of that version (default: the live version of the process), else the file on disk."""
+    if definition_id is None:
+        definition_id = _live_definition_id(process_key)
+    forms = pinned(definition_id) if definition_id is not None else None
+    if forms and form_key in forms:
+        return forms[form_key]
+    return load_file(process_key, form_key)
+
+
+def instance_definition(instance_id: int) -> int | None:
+    return db.session.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == instance_id))
+
+
+def load_task_form(task) -> dict:
+    """The form of an inbox task, as its case's version pinned it."""
+    return load_form(task.process_key, task.form_key, instance_definition(task.instance_id))
+
+
 def form_problems(schema: dict, data: dict) -> list[dict]:
-    """Every failing field with a message a person can act on (Chinese first, the validator's English after)."""
+    """Every failing field with a message a person can act on (Chinese first, the validator's English after), then
+    every picked unit / user / customer that does not exist (pickers.problems)."""
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = [str(p) for p in error.absolute_path]
-        if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else ""
-            path.append(missing)
-        elif error.validator == "additionalProperties":
-            extra = error.message.split("'")[1] if "'" in error.message else ""
-            path.append(extra)
+        if error.validator in {"required", "additionalProperties"}:
+            path.append(error.message.split("'")[1] if "'" in error.message else "")
         field = ".".join(p for p in path if p)
-        title = schema.get("properties", {}).get(path[0], {}).get("title", field) if path else field
+        prop = _property(schema, [p for p in path if p])
+        title = prop.get("title") or (schema.get("properties", {}).get(path[0], {}).get("title") if path else "")
         problems.append(
             {
                 "field": field,
-                "message": f"{title}：{_MESSAGES.get(str(error.validator), '无效')}",
+                "message": f"{title or field}：{validation_messages.explain(error, prop)}",
                 "detail": error.message,
             }
         )
-    return problems
+    failed = frozenset(p["field"] for p in problems)
+    return problems + pickers.problems(schema, data, skip=failed)  # + validation_messages.future_problems(schema, data)
 
 
-def validate(process_key: str, form_key: str | None, data: dict) -> dict:
+def _property(schema: dict, path: list[str]) -> dict:
+    """The schema of the field at ``path`` (nested objects and array items followed); {} when the form has none."""
+    node: dict = schema
+    for part in path:
+        if part.isdigit() and isinstance(node.get("items"), dict):
+            node = node["items"]
+        else:
+            node = node.get("properties", {}).get(part, {})
+        if not isinstance(node, dict):
+            return {}
+    return node
+
+
+def _summary(problems: list[dict]) -> str:
+    """The first few problems in one sentence, for API clients reading only ``detail``."""
+    more = f"等 {len(problems)} 处" if len(problems) > 3 else ""
+    return "；".join(p["message"] for p in problems[:3]) + more
+
+
+def validate(process_key: str, form_key: str | None, data: dict, definition_id: int | None = None) -> dict:
     """Data for a task: checked against its form; a task without a form takes no data."""
     if not isinstance(data, dict):
         raise Invalid("表单数据必须是 JSON 对象 (data must be an object)")
@@ -84,18 +158,22 @@ def validate(process_key: str, form_key: str | None, data: dict) -> dict:
         if data:
             raise Invalid("此任务没有表单，不接受数据 (this task has no form and takes no data)", fields=sorted(data))
         return {}
-    schema = load_form(process_key, form_key)
+    schema = load_form(process_key, form_key, definition_id)
     problems = form_problems(schema, data)
     if problems:
-        raise Invalid("表单有误，请按提示修改 (form data invalid)", errors=problems)
+        raise Invalid(f"表单有误：{_summary(problems)} (form data invalid)", errors=problems)
     return data
 
 
 def require_valid(process_key: str, form_key: str, data: object, what: str) -> dict:
     """Start data checked against its form: ``what`` names it for the person reading the error (e.g. 投诉登记信息)."""
+    return require_schema(load_form(process_key, form_key), data, what)
+
+
+def require_schema(schema: dict, data: object, what: str) -> dict:
     if not isinstance(data, dict):
         raise Invalid(f"{what}必须是 JSON 对象 (the data must be a JSON object)")
-    problems = form_problems(load_form(process_key, form_key), data)
+    problems = form_problems(schema, data)
     if problems:
-        raise Invalid(f"{what}有误，请按提示修改 (form data invalid)", errors=problems)
+        raise Invalid(f"{what}有误：{_summary(problems)} (form data invalid)", errors=problems)
     return data

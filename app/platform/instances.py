@@ -36,7 +36,7 @@ def start(process_key: str, data: dict, user: User | None, business_key: str | N
     if not isinstance(data, dict):
         raise Invalid("data 必须是 JSON 对象 (data must be an object)")
     data = as_recorded(data)
-    row = definitions.latest(process_key)
+    row = definitions.live(process_key)
     # parse (and cache) before the instance row exists: a broken diagram writes nothing
     senders.require_may_start(row.key, runtime().definition(row.id), user, via_intake)
     now = clock.now()
@@ -92,12 +92,12 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
     if task.state != "ready":
         raise Conflict("任务已办结或已取消 (task already completed or cancelled)")
     _check_may_work(task, user)
-    data = forms.validate(task.process_key, task.form_key, data)
     instance = read_live(task.instance_id)
     if instance.status == incidents.STATUS:
         raise Conflict(
             "此案件因流程故障已暂停，请联系流程负责人处理后再办理 (the case is stopped at an incident until it is retried)"
         )
+    data = forms.validate(task.process_key, task.form_key, data, instance.definition_id)  # its version's form
     if expected_revision is not None and expected_revision != instance.revision:
         raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision)")
     if task_rules.has_rule(task.process_key, task.form_key):

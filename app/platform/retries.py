@@ -2,7 +2,7 @@
 same actor — optionally after moving the case to another version of its diagram (the existing migrate use case), in
 one transaction. Success resumes the case and closes the incident; failure counts another try and keeps it open.
 
-A case whose start failed never ran: its retry starts it on the chosen version (default: the newest).
+A case whose start failed never ran: its retry starts it on the chosen version (default: the live version).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def retry(incident_id: int, user: User, version: int | None = None) -> RetryOutc
 
 def _start_on(instance, version: int | None, payload: dict) -> dict:
     """A start that failed: run it on the chosen version (its diagram may have been fixed meanwhile)."""
-    row = definitions.version(instance.process_key, version) if version else definitions.latest(instance.process_key)
+    row = definitions.version(instance.process_key, version) if version else definitions.live(instance.process_key)
     runtime().definition(row.id)  # parse first: a broken diagram changes nothing
     db.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id).values(definition_id=row.id))
     instance.definition_id = row.id

@@ -55,7 +55,13 @@ def _served(data: dict) -> dict | None:
     how = {c["const"]: c["title"] for c in schema["served_how"]["oneOf"]}
     return {"how": how.get(data.get("served_how"), data.get("served_how")),
             "at": datetime.fromisoformat(data["served_at"]), "to": data.get("served_to", ""),
-            "relation": data.get("served_relation", ""), "by": data.get("server_name", "")}  # fmt: skip
+            "relation": data.get("served_relation", ""), "by": _person(data.get("server_name", ""))}  # fmt: skip
+
+
+def _person(username: str) -> str:
+    """送达人 is picked from the directory (a username); the notice prints the person's name."""
+    name = db.session.scalar(select(User.display_name).where(User.username == username)) if username else None
+    return name or username
 
 
 def arrears_notice(instance_id: int, user: User) -> ArrearsNotice:

@@ -60,11 +60,15 @@ def test_C11_fast_intake_shows_errors_inline_in_chinese(app, hotline):
     bad = agent.post("/start/complaint", {**CALLER, "channel": "12345", "description": "", "about.user": "nobody"})
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422
-    assert re.search(r'data-field="external_ref">.*?<span class="error-text" role="alert">必填</span>', text, re.S)
-    assert re.search(r'data-field="description">.*?<span class="error-text" role="alert">必填</span>', text, re.S)
+    assert re.search(
+        r'data-field="external_ref">.*?<span class="error-text" role="alert">必填：此项尚未填写</span>', text, re.S
+    )
+    assert re.search(
+        r'data-field="description">.*?<span class="error-text" role="alert">必填：此项尚未填写</span>', text, re.S
+    )
     assert 'value="13800001234"' in text  # what was typed stays
     unknown = agent.post("/start/complaint", {**CALLER, "about.user": "nobody"})
-    assert unknown.status_code == 422 and "被投诉员工 nobody 不存在" in unknown.get_data(as_text=True)
+    assert unknown.status_code == 422 and "用户“nobody”不存在，请从列表中选择" in unknown.get_data(as_text=True)
     anonymous = agent.post("/start/complaint", {**CALLER, "complainant.name": "", "complainant.phone": ""})
     assert anonymous.status_code == 422  # C12: name and phone unless anonymous
     assert agent.post("/start/complaint", {**CALLER, "complainant.name": "", "complainant.phone": "",

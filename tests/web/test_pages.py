@@ -155,8 +155,12 @@ def test_task_form_inline_errors_draft_and_completion(app, people, sample):
     invalid = agent.post(f"/tasks/{task.id}", {"action": "complete", "note": "x" * 2001})
     text = invalid.get_data(as_text=True)
     assert invalid.status_code == 422
-    assert re.search(r'data-field="needs_visit">.*?<span class="error-text" role="alert">必填</span>', text, re.S)
-    assert re.search(r'data-field="note">.*?<span class="error-text" role="alert">太长</span>', text, re.S)
+    assert re.search(
+        r'data-field="needs_visit">.*?<span class="error-text" role="alert">必填：请选择“是”或“否”</span>', text, re.S
+    )
+    assert re.search(
+        r'data-field="note">.*?<span class="error-text" role="alert">最多 2000 个字（现有 2001 个）</span>', text, re.S
+    )
     agent.get(f"/tasks/{task.id}")
     saved = agent.post(f"/tasks/{task.id}", {"action": "draft", "note": "先记下"}, headers={"HX-Request": "true"})
     assert saved.status_code == 200 and "草稿已保存" in saved.get_data(as_text=True)

@@ -17,7 +17,14 @@ property schema                     rendered as
 ``type: object`` + widget ``file``  a file upload kept with the case (attachments service; size-limited);
                                     the value is ``{attachment_id, name, size, sha256, content_type, field}``
 ``"x-ui": {"widget": "hidden"}``    not shown (set by the process itself)
+``x-ui`` unit- / user- /            a searchable picker over the directory or the customer archive (type to
+  customer-picker                   filter, arrow keys, Enter; nothing typed is taken as a value); on
+                                    ``type: array`` several (chips); see app/platform/pickers.py
+``type: array`` of plain strings    one value per line (a text box)
+``type: object`` (not a file)       its properties, grouped under the object's title (inputs named
+                                    ``parent.child``)
 ==================================  ==========================================================================
+``"prefill": "<case-data path>"`` fills an empty field on the task page from the case.
 ``title`` is the label, ``description`` (or ``"x-ui": {"help": ...}``) the hint under it, ``default`` the
 initial value, ``readOnly: true`` shows the value without an input. Required fields carry a red star.
 """
@@ -31,13 +38,15 @@ from datetime import datetime
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from app import clock
+from app.core.data_paths import value_at
+from app.platform import pickers
 
 
 @dataclass
 class Field:
     name: str
     title: str
-    widget: str  # text textarea number date datetime select radio checkboxes boolean file
+    widget: str  # text textarea number date datetime select radio checkboxes boolean file picker lines
     required: bool
     help: str = ""
     choices: list[tuple[str, str]] = field(default_factory=list)
@@ -45,6 +54,11 @@ class Field:
     error: str = ""
     attrs: dict = field(default_factory=dict)
     read_only: bool = False
+    group: str = ""  # the title of the object this field belongs to (nested objects), shown as a legend
+    picker: pickers.Picker | None = None
+    labels: dict = field(default_factory=dict)  # picker: value -> what the person sees
+    unit: str = ""  # user-picker: the unit whose people it lists first (from the case)
+    unit_field: str = ""  # user-picker: the form field holding that unit (follows what is picked there)
 
 
 def _ui(prop: dict) -> dict:
@@ -67,10 +81,14 @@ def widget_of(prop: dict) -> str:
     kind = prop.get("type")
     if hint in {"hidden", "file", "textarea"}:
         return hint
+    if pickers.picker_of(prop) is not None:
+        return "picker"
     if kind == "boolean":
         return "boolean"
+    if kind == "object":
+        return "object"
     if kind == "array":
-        return "checkboxes"
+        return "checkboxes" if choices_of(prop.get("items", {})) else "lines"
     if choices_of(prop):
         return "radio" if hint == "radio" else "select"
     if kind in {"number", "integer"}:
@@ -86,6 +104,10 @@ def _shown(value: object, widget: str) -> object:
     """A stored value as its input shows it."""
     if value is None:
         return [] if widget == "checkboxes" else None
+    if widget == "picker":
+        return [str(v) for v in value] if isinstance(value, list) else str(value)
+    if widget == "lines":
+        return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
     if widget == "boolean":
         return "true" if value is True else "false" if value is False else None
     if widget == "checkboxes":
@@ -118,30 +140,78 @@ def _attrs(prop: dict, widget: str) -> dict:
     return attrs
 
 
-def fields_of(schema: dict, values: dict, errors: dict[str, str]) -> list[Field]:
+def _picker_context(name: str, picker: pickers.Picker, value: object, schema: dict, case: dict) -> dict:
+    shown = value if isinstance(value, list) else [value] if value else []
+    context: dict = {"picker": picker, "labels": pickers.labels(picker, shown)}
+    if picker.unit_from:
+        if picker.unit_from in schema.get("properties", {}):
+            context["unit_field"] = picker.unit_from
+        found = value_at(case, picker.unit_from)
+        context["unit"] = found if isinstance(found, str) else ""
+    return context
+
+
+def fields_of(
+    schema: dict, values: dict, errors: dict[str, str], case: dict | None = None, prefix: str = "", group: str = ""
+) -> list[Field]:
+    """One Field per input, in file order; a nested object's properties follow under its title."""
     required = set(schema.get("required", []))
+    case = case if case is not None else values
     result = []
     for name, prop in schema.get("properties", {}).items():
         widget = widget_of(prop)
         if widget == "hidden":
             continue
+        current = values.get(name, prop.get("default")) if isinstance(values, dict) else None
+        if widget == "object":
+            inner = fields_of(prop, current or {}, errors, case, f"{prefix}{name}.", str(prop.get("title", name)))
+            if inner and errors.get(f"{prefix}{name}") and not inner[0].error:
+                inner[0].error = errors[f"{prefix}{name}"]  # e.g. "fill at least one" belongs to the group
+            result += inner
+            continue
         item_choices = choices_of(prop.get("items", {})) if widget == "checkboxes" else choices_of(prop)
-        current = values.get(name, prop.get("default"))
+        full = f"{prefix}{name}"
+        extra = _picker_context(full, pickers.picker_of(prop), current, schema, case) if widget == "picker" else {}
         result.append(
             Field(
-                name=name,
+                name=full,
                 title=str(prop.get("title", name)),
                 widget=widget,
-                required=name in required or (widget == "checkboxes" and prop.get("minItems", 0) > 0),
+                required=name in required or (prop.get("type") == "array" and prop.get("minItems", 0) > 0),
                 help=str(_ui(prop).get("help") or prop.get("description") or ""),
                 choices=[(str(v), label) for v, label in item_choices],
                 value=_shown(current, widget),
-                error=errors.get(name, ""),
+                error=errors.get(full, ""),
                 attrs=_attrs(prop, widget),
                 read_only=bool(prop.get("readOnly")),
+                group=group,
+                **extra,
             )
         )
     return result
+
+
+def error_names(schema: dict, prefix: str = "") -> set[str]:
+    """Every name an error may be shown beside: the inputs and the nested objects that group them."""
+    names = set()
+    for name, prop in schema.get("properties", {}).items():
+        names.add(f"{prefix}{name}")
+        if widget_of(prop) == "object":
+            names |= error_names(prop, f"{prefix}{name}.")
+    return names
+
+
+def loose_errors(schema: dict, errors: dict[str, str]) -> list[str]:
+    """Errors with no input of their own on the page (a hidden field, a field the form does not have)."""
+    shown = {n for n in error_names(schema) if widget_of(value_at_schema(schema, n)) != "hidden"}
+    return [f"{value_at_schema(schema, k).get('title', k)}：{v}" for k, v in errors.items() if k not in shown]
+
+
+def value_at_schema(schema: dict, dotted: str) -> dict:
+    node = schema
+    for part in dotted.split("."):
+        node = node.get("properties", {}).get(part, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, dict) else {}
 
 
 def _number(raw: str, integer: bool) -> object:
@@ -172,29 +242,45 @@ FileStore = Callable[[str, FileStorage], dict]
 FileKeep = Callable[[str, str], dict | None]
 
 
-def parse(schema: dict, form: MultiDict, files: MultiDict, store: FileStore, keep: FileKeep) -> dict:
-    """Typed data from the posted form; an empty input is left out so that "required" can say 必填."""
+def parse(schema: dict, form: MultiDict, files: MultiDict, store: FileStore, keep: FileKeep, prefix: str = "") -> dict:
+    """Typed data from the posted form; an empty input is left out so that "required" can name what is missing."""
     data: dict = {}
     for name, prop in schema.get("properties", {}).items():
         widget = widget_of(prop)
+        full = f"{prefix}{name}"
         if widget == "hidden" or prop.get("readOnly"):
+            continue
+        if widget == "object":
+            inner = parse(prop, form, files, store, keep, f"{full}.")
+            if inner:
+                data[name] = inner
             continue
         if widget == "checkboxes":
             options = choices_of(prop.get("items", {}))
-            picked = [_choice(v, options) for v in form.getlist(name)]
+            picked = [_choice(v, options) for v in form.getlist(full)]
             if picked:
                 data[name] = picked
             continue
+        if widget == "picker" and prop.get("type") == "array":
+            picked = list(dict.fromkeys(v.strip() for v in form.getlist(full) if v.strip()))
+            if picked:
+                data[name] = picked
+            continue
+        if widget == "lines":
+            lines = [line.strip() for line in form.get(full, "").splitlines() if line.strip()]
+            if lines:
+                data[name] = lines
+            continue
         if widget == "file":
-            upload = files.get(name)
+            upload = files.get(full)
             if upload is not None and upload.filename:
-                data[name] = store(name, upload)
-            elif form.get(f"{name}__keep"):
-                kept = keep(name, form[f"{name}__keep"])
+                data[name] = store(full, upload)
+            elif form.get(f"{full}__keep"):
+                kept = keep(full, form[f"{full}__keep"])
                 if kept is not None:
                     data[name] = kept
             continue
-        raw = form.get(name, "").strip()
+        raw = form.get(full, "").strip()
         if raw == "":
             continue
         if widget == "boolean":
@@ -215,7 +301,9 @@ def field_errors(problems: list[dict]) -> tuple[dict[str, str], list[str]]:
     by_field: dict[str, str] = {}
     loose: list[str] = []
     for problem in problems:
-        top = problem.get("field", "").split(".")[0]
+        # investigators.1 -> investigators: an item's error shows beside its list; complainant.phone stays nested
+        parts = [p for p in problem.get("field", "").split(".") if p and not p.isdigit()]
+        top = ".".join(parts)
         message = problem.get("message", "").split("：", 1)[-1]
         if top:
             by_field.setdefault(top, message)

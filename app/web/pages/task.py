@@ -7,12 +7,12 @@ from flask import flash, redirect, render_template, request, url_for
 from app import clock
 from app.core.errors import Conflict, Forbidden, Invalid, ServiceError
 from app.org import access
-from app.platform import attachments, drafts, forms, instances, tasks
+from app.platform import attachments, drafts, forms, instances, pickers, tasks
 from app.platform import inbox as inbox_views
 from app.web.blueprints import pages
 from app.web.pages.case import case_context
 from app.web.pages.common import plain, signed_in
-from app.web.pages.schema_form import field_errors, fields_of, parse
+from app.web.pages.schema_form import field_errors, fields_of, loose_errors, parse
 
 # A form may carry a few files; each is checked against attachments.MAX_ATTACHMENT_BYTES.
 MAX_FORM_BYTES = 4 * attachments.MAX_ATTACHMENT_BYTES + 200_000
@@ -33,15 +33,16 @@ def _visible_task(task_id: str, user):
     return task
 
 
+def _schema(task) -> dict:
+    return forms.load_task_form(task) if task.form_key else {"properties": {}}  # its case's version's form
+
+
 def _render(user, task, values: dict, errors: dict[str, str], loose: list[str], status: int = 200):
     instance = instances.get(task.instance_id)
-    schema = forms.load_form(task.process_key, task.form_key) if task.form_key else {"properties": {}}
-    fields = fields_of(schema, values, errors)
-    shown = {f.name for f in fields}
-    loose = loose + [
-        f"{schema['properties'].get(k, {}).get('title', k)}：{v}" for k, v in errors.items() if k not in shown
-    ]
+    schema = _schema(task)
     context = case_context(user, instance)
+    fields = fields_of(schema, values, errors, case=context["case"].data)
+    loose = loose + loose_errors(schema, errors)
     mine = task.state == "ready" and task.assignee_id == user.id
     may_delegate = task.state == "ready" and (mine or ("head" in user.roles and tasks.is_candidate(task, user)))
     return (
@@ -67,13 +68,14 @@ def task(user, task_id: str):
     found = _visible_task(task_id, user)
     instance = instances.get(found.instance_id)
     values = drafts.load(found.id, user)
-    if values is None:
-        values = instances.case_data(instance) if found.state == "ready" else {}
-    return _render(user, found, values, {}, [])
+    if values is None and found.state == "ready":
+        case = instances.case_data(instance)
+        values = pickers.prefilled(_schema(found), case, case)  # what the case already knows (e.g. 责任单位)
+    return _render(user, found, values or {}, {}, [])
 
 
 def _parse_form(task, user, instance_id: int) -> tuple[dict, dict[str, str]]:
-    schema = forms.load_form(task.process_key, task.form_key) if task.form_key else {"properties": {}}
+    schema = _schema(task)
     upload_errors: dict[str, str] = {}
 
     def store(name, upload):
