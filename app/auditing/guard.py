@@ -8,6 +8,8 @@ from collections.abc import Callable
 from flask import request
 
 from app.auditing import access
+from app.org import access as case_access
+from app.platform import instances
 from app.web.auth import login_required
 from app.web.pages.common import signed_in
 
@@ -16,6 +18,8 @@ def _checked(action: str, view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapper(user, *args, **kwargs):
         access.require_auditor(user)
+        if kwargs.get("instance_id") is not None:  # C13.2.5: not even an auditor reads a case about them
+            case_access.require_not_hidden(user, instances.get(kwargs["instance_id"]))
         access.record(user, action, kwargs.get("instance_id"), request.full_path.rstrip("?"))
         return view(user, *args, **kwargs)
 

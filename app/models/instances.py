@@ -31,6 +31,9 @@ class ProcessInstance(db.Model):
     event_seq: Mapped[int] = mapped_column(default=0)
     event_hash: Mapped[str] = mapped_column(String(64), default="")
     error: Mapped[str | None] = mapped_column(Text)
+    # Users who may never read this case (C13.2.5, S21.4: the person complained about), comma-separated usernames,
+    # from the data fields the process property ``hiddenFrom`` names; kept up to date by every step (issue 13, item 5).
+    hidden_from: Mapped[str | None] = mapped_column(String(256))
 
 
 Index("ix_process_instance_key_status", ProcessInstance.process_key, ProcessInstance.status)

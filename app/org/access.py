@@ -18,7 +18,15 @@ def require_role(user: User, *roles: str) -> None:
         raise Forbidden(f"需要以下角色之一：{names} (requires one of the roles: {', '.join(roles)})")
 
 
+def hidden_from(user: User, instance: ProcessInstance) -> bool:
+    """C13.2.5, S21.4: the person complained about never reads the case — API or page, task or history, whatever
+    their roles (an administrator complained about included)."""
+    return bool(instance.hidden_from) and user.username in instance.hidden_from.split(",")
+
+
 def may_view_instance(user: User, instance: ProcessInstance) -> bool:
+    if hidden_from(user, instance):
+        return False
     if OVERSEERS & user.roles or instance.started_by_id == user.id:
         return True
     involved = select(
@@ -34,7 +42,13 @@ def may_view_instance(user: User, instance: ProcessInstance) -> bool:
     return bool(db.session.scalar(involved))
 
 
+def require_not_hidden(user: User, instance: ProcessInstance) -> None:
+    if hidden_from(user, instance):
+        raise Forbidden("您是本案被投诉人，不能查看本案 (you may not read a case about you)")
+
+
 def require_view_instance(user: User, instance: ProcessInstance) -> None:
+    require_not_hidden(user, instance)
     if not may_view_instance(user, instance):
         raise Forbidden("您与此案件无关，无权查看 (you have no part in this case)")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
 from app.core.data_paths import value_at
@@ -57,7 +58,28 @@ def apply(
     events = _apply_tasks(instance, result, now, completed_task_id, completed_by_id)
     _apply_timers(instance.id, result)
     _apply_correlations(instance, definition, result)
+    _apply_hidden(instance, definition, result)
     return events
+
+
+def hidden_from(definition: engine.Definition, data: dict) -> str | None:
+    """``hiddenFrom``: data fields naming users who may never read the case (C13.2.5: the person complained about)."""
+    names = []
+    for path in (definition.properties.get("hiddenFrom") or "").split(","):
+        value = value_at(data, path.strip()) if path.strip() else None
+        if isinstance(value, str) and value:
+            names.append(value)
+    return ",".join(sorted(set(names)))[:256] or None
+
+
+def _apply_hidden(instance, definition: engine.Definition, result) -> None:
+    hidden = hidden_from(definition, result.case_data)
+    if hidden != getattr(instance, "hidden_from", None):  # written only when it changes (rarely: at the start)
+        db.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id).values(hidden_from=hidden))
+        if isinstance(instance, ProcessInstance):
+            set_committed_value(instance, "hidden_from", hidden)
+        else:
+            instance.hidden_from = hidden
 
 
 def _apply_tasks(instance, result, now, completed_task_id, completed_by_id) -> list[NewEvent]:

@@ -202,6 +202,7 @@ class LiveInstance:
     event_seq: int
     event_hash: str
     ended_at: datetime | None = None
+    hidden_from: str | None = None
 
 
 _LIVE_COLUMNS = [getattr(INSTANCES.c, f.name) for f in fields(LiveInstance)]

@@ -11,7 +11,7 @@ from app import clock
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.tx import writes
 from app.extensions import db
-from app.models import HumanTask, User
+from app.models import HumanTask, ProcessInstance, User
 from app.org import access, users
 from app.org.groups import groups_of
 from app.platform.history import NewEvent, append
@@ -42,7 +42,20 @@ def is_candidate(task: HumanTask, user: User) -> bool:
     return task.candidate_group in groups_of(user)
 
 
+def require_not_about(task: HumanTask, user: User) -> None:
+    """C13.2.5: refuse, saying why, a task of a case about this user (excluded from the task or hidden the case)."""
+    access.check_not_excluded(task, user)
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    if instance is not None:
+        access.require_not_hidden(user, instance)
+
+
 def may_see(task: HumanTask, user: User) -> bool:
+    if task.excluded_usernames and user.username in task.excluded_usernames.split(","):
+        return False  # C13.2.5: a task of a case about this user
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    if instance is not None and access.hidden_from(user, instance):
+        return False
     if task.assignee_id == user.id or task.completed_by_id == user.id or is_candidate(task, user):
         return True
     return bool({"auditor", "admin"} & user.roles)

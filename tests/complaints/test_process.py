@@ -301,3 +301,26 @@ def test_C8_external_complaint_on_an_internal_one_is_flagged_internal_to_externa
     while_open = _intake(complaint["kf_agent"], channel="counter", matter="燃气费")
     merged = _intake(complaint["kf_agent"], channel="12345", external_ref="GY2", matter="燃气费")
     assert merged.merged and merged.instance_id == while_open.instance_id and merged.internal_to_external
+
+
+def test_item5_C13_2_5_complainee_reads_nothing_of_the_case(app, complaint, client):
+    """Issue 13, item 5: claiming was refused, but the API showed lz_staff2 the complainant's name, phone and address.
+    Every read — API and pages, case, events, task, diagram, attachments — is refused now; a colleague still reads."""
+    from app.platform import attachments
+    from tests.web.test_pages import sign_in
+
+    iid = _intake(complaint["kf_agent"]).instance_id
+    task = next(t for t in tasks.of_instance(iid) if t.state == "ready")
+    file = attachments.add(iid, complaint["kf_agent"].user, "evidence", "录音.txt", "text/plain", b"recording")
+    complainee = complaint["lz_staff2"].headers
+    for url in (f"/api/v1/instances/{iid}", f"/api/v1/instances/{iid}/events", f"/api/v1/tasks/{task.id}"):
+        refused = client.get(url, headers=complainee)
+        assert refused.status_code == 403 and "13800001234" not in refused.get_data(as_text=True), url
+    colleague = client.get(f"/api/v1/instances/{iid}", headers=complaint["kf_head"].headers)
+    assert colleague.status_code == 200 and colleague.get_json()["data"]["complainant"]["phone"] == "13800001234"
+    browser = sign_in(app, "lz_staff2")
+    for url in (f"/cases/{iid}", f"/cases/{iid}/diagram.xml", f"/tasks/{task.id}",
+                f"/cases/{iid}/attachments/{file['attachment_id']}"):  # fmt: skip
+        page = browser.get(url)
+        assert page.status_code == 403 and "张三" not in page.get_data(as_text=True), url
+    assert sign_in(app, "kf_head").get(f"/cases/{iid}").status_code == 200

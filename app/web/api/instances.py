@@ -71,6 +71,7 @@ def instance_events(user, instance_id: int):
 @login_required
 def replay_instance(user, instance_id: int):
     access.require_role(user, "auditor", "admin")
+    access.require_not_hidden(user, instances.get(instance_id))
     return jsonify(audit.replay(instance_id).as_dict())
 
 

@@ -43,6 +43,7 @@ def list_tasks(user):
 @login_required
 def get_task(user, task_id: str):
     task = tasks.get(task_id)
+    tasks.require_not_about(task, user)  # C13.2.5
     if not tasks.may_see(task, user):
         raise Forbidden("您不能查看此任务 (not your task)")
     body = task_json(task)
