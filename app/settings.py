@@ -40,6 +40,9 @@ class Settings:
     max_task_data_bytes: int = 1_000_000
     max_bpmn_bytes: int = 2_000_000
     session_minutes: int = 480
+    # Phone searches and unmasked record views per person (S21.4; issue 13, item 7).
+    lookups_per_hour: int = 120
+    lookups_per_day: int = 600
     # Backups (S21.3): weekly by the scheduler at this local (Asia/Shanghai) day and hour; the newest N are kept.
     backup_dir: Path | None = None  # default: <instance_dir>/backups
     backup_keep: int = 8
@@ -119,6 +122,8 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         script_workers=int(env.get("GASFLOW_SCRIPT_WORKERS", "4")),
         max_task_data_bytes=int(env.get("GASFLOW_MAX_TASK_DATA_BYTES", "1000000")),
         session_minutes=int(env.get("GASFLOW_SESSION_MINUTES", "480")),
+        lookups_per_hour=int(env.get("GASFLOW_LOOKUPS_PER_HOUR", "120")),
+        lookups_per_day=int(env.get("GASFLOW_LOOKUPS_PER_DAY", "600")),
         backup_dir=Path(env["GASFLOW_BACKUP_DIR"]) if env.get("GASFLOW_BACKUP_DIR") else None,
         backup_keep=int(env.get("GASFLOW_BACKUP_KEEP", "8")),
         backup_day_of_week=env.get("GASFLOW_BACKUP_DAY", "sun"),

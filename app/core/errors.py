@@ -37,6 +37,10 @@ class Invalid(ServiceError):
     status, code = 422, "invalid"
 
 
+class TooManyRequests(ServiceError):
+    status, code = 429, "too_many_requests"
+
+
 class Unavailable(ServiceError):
     """Nothing was done because a shared resource was busy (all script workers): try again shortly."""
 

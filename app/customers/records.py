@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import clock
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.tx import writes
-from app.customers import masking
+from app.customers import lookups, masking
 from app.customers.fields import manager_problem, parse_fields, reversed_digits
 from app.extensions import db
 from app.models import Customer, CustomerPhone, CustomerView, User
@@ -147,8 +147,12 @@ def delete(customer_id: int, actor: User) -> None:
 
 @writes
 def open_record(customer_id: int, viewer: User) -> masking.CustomerRecord:
-    """One customer for one reader; an unmasked view is logged in the same transaction (S21.4, M5.5)."""
-    return present(_get(customer_id), viewer, "view")
+    """One customer for one reader; an unmasked view is logged in the same transaction (S21.4, M5.5) and counted
+    against the reader's allowance of full views and phone searches (issue 13, item 7)."""
+    customer = _get(customer_id)
+    if masking.may_see_unmasked(viewer, customer):
+        lookups.require_allowance(viewer)
+    return present(customer, viewer, "view")
 
 
 def log_view(

@@ -1,6 +1,8 @@
 """Finding customers fast at a million rows: every search term is one index range, never a scan.
 
-- phone: any suffix of any of the customer's numbers — `customer_phone.phone_reversed` starts with the reversed digits;
+- phone: exactly the last 4 digits of any of the customer's numbers (`customer_phone.phone_reversed` starts with the
+  reversed digits), or a whole number; nothing in between, and every phone search is logged and counted like a view
+  (customers/lookups.py, issue 13 item 7);
 - account: exact or prefix on the unique account index;
 - name: prefix on (name, id); address: estate/building prefix on (estate, id), narrowed by district / street.
 Ranges are `col >= p AND col < p'` (p' = p with its last character bumped), which both SQLite (binary collation) and
@@ -16,13 +18,12 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 
 from app.core.errors import Invalid
-from app.customers import masking
+from app.customers import lookups, masking
 from app.customers.fields import reversed_digits
 from app.extensions import db
-from app.models import Customer, CustomerPhone
+from app.models import Customer, CustomerPhone, User
 from app.org.directory import DirectoryLookup
 
-MIN_PHONE_DIGITS = 4
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 _ACCOUNT_LIKE = re.compile(r"[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*")
@@ -55,13 +56,6 @@ def _prefix_range(column, prefix: str):
     return (column >= prefix) & (column < upper)
 
 
-def _phone_digits(raw: str) -> str:
-    digits = re.sub(r"[\s()+\-]", "", raw)
-    if not digits.isdigit() or len(digits) < MIN_PHONE_DIGITS:
-        raise Invalid(f"电话号码查询至少输入 {MIN_PHONE_DIGITS} 位数字 (phone search needs {MIN_PHONE_DIGITS}+ digits)")
-    return digits
-
-
 def _branch_id(ref: str) -> int:
     unit = DirectoryLookup().branch(ref)
     if unit is None:
@@ -87,9 +81,12 @@ def _interpret(query: CustomerQuery) -> dict[str, str]:
 def _statement(query: CustomerQuery, terms: dict[str, str]) -> Select:
     stmt = select(Customer)
     if "phone" in terms:
-        reversed_prefix = reversed_digits(_phone_digits(terms["phone"]))
+        kind, digits = lookups.phone_term(terms["phone"])
         stmt = stmt.join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
-        stmt = stmt.where(_prefix_range(CustomerPhone.phone_reversed, reversed_prefix))
+        if kind == "tail":
+            stmt = stmt.where(_prefix_range(CustomerPhone.phone_reversed, reversed_digits(digits)))
+        else:
+            stmt = stmt.where(CustomerPhone.phone_reversed == reversed_digits(digits))
         stmt = stmt.order_by(CustomerPhone.phone_reversed, CustomerPhone.customer_id)
     if "account" in terms:
         stmt = stmt.where(_prefix_range(Customer.account_no, terms["account"].upper()))
@@ -111,11 +108,18 @@ def _statement(query: CustomerQuery, terms: dict[str, str]) -> Select:
     return stmt.order_by(Customer.id)
 
 
-def search(query: CustomerQuery) -> SearchResult:
+def search(query: CustomerQuery, viewer: User | None = None) -> SearchResult:
+    """``viewer``: who asks; a phone search counts against their allowance and is logged (issue 13, item 7)."""
     limit = min(max(query.limit, 1), MAX_LIMIT)
     offset = min(max(query.offset, 0), MAX_OFFSET)
-    stmt = _statement(query, _interpret(query)).limit(limit + 1).offset(offset)
+    terms = _interpret(query)
+    if "phone" in terms:
+        lookups.phone_term(terms["phone"])  # a malformed number is a 422 before it costs anything
+        lookups.require_allowance(viewer)
+    stmt = _statement(query, terms).limit(limit + 1).offset(offset)
     found = list(db.session.scalars(stmt).unique())
     seen: set[int] = set()
     rows = [c for c in found[:limit] if not (c.id in seen or seen.add(c.id))]  # one customer, two matching phones
+    if "phone" in terms:
+        lookups.record_phone_search(viewer, *lookups.phone_term(terms["phone"]), rows)
     return SearchResult([masking.record(c, unmasked=False) for c in rows], len(found) > limit)

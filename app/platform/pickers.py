@@ -111,12 +111,13 @@ def user_options(
     return [Option(u.username, f"{u.display_name}（{u.username}）", u.unit.name) for u in found]
 
 
-def customer_options(q: str, limit: int = OPTION_LIMIT) -> tuple[list[Option], str]:
-    """Customers by phone tail (4+ digits), account or name; masked as every list is (S21.4). (options, hint)"""
+def customer_options(q: str, viewer: User | None = None, limit: int = OPTION_LIMIT) -> tuple[list[Option], str]:
+    """Customers by phone (its last 4 digits or the whole number), account or name; masked as every list is (S21.4).
+    (options, hint)"""
     if not q:
-        return [], "输入电话后几位、户号或姓名查找"
+        return [], "输入电话后 4 位或完整号码、户号或姓名查找"
     try:
-        found = customer_search.search(customer_search.CustomerQuery(q=q, limit=limit))
+        found = customer_search.search(customer_search.CustomerQuery(q=q, limit=limit), viewer)
     except Invalid as err:
         return [], err.detail.split(" (")[0]
     options = [

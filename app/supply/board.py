@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.core.errors import Forbidden
-from app.customers import masking
+from app.customers import lookups, masking
 from app.extensions import db
 from app.models import Correlation, Customer, Event, HumanTask, ProcessInstance, User
 from app.org.access import OVERSEERS
@@ -94,11 +94,21 @@ def _instant(value: str | None) -> datetime | None:
         return None
 
 
-def _matches(line: Disconnection, customer: Customer, query: str) -> bool:
-    """Account number, customer name, case number, or the tail of a phone number (what a caller can tell)."""
+def _matches(line: Disconnection, customer: Customer, query: str, phone: tuple[str, str] | None) -> bool:
+    """Account number, customer name, case number, or a phone number — its last 4 digits or all of it (what a caller
+    can tell; never any other suffix, issue 13 item 7)."""
     if query.upper() in line.account_no.upper() or query in line.customer_name or query in (line.case_no or ""):
         return True
-    return query.isdigit() and len(query) >= 4 and any(p.phone.endswith(query) for p in customer.phones)
+    return phone is not None and any(lookups.phone_matches(p.phone, *phone) for p in customer.phones)
+
+
+def _phone_query(user: User, query: str) -> tuple[str, str] | None:
+    """A query of digits is a phone search: the 4-digit tail or a whole number, counted and logged like a view."""
+    if not query.replace("-", "").replace(" ", "").isdigit() or len(query) < lookups.TAIL_DIGITS:
+        return None
+    term = lookups.phone_term(query)
+    lookups.require_allowance(user)
+    return term
 
 
 def _disconnecting_cases(accounts: list[str]) -> dict[str, tuple[ProcessInstance, Event]]:
@@ -186,12 +196,16 @@ def current_disconnections(user: User, query: str = "") -> Board:
     payments, open_tasks = (_payments(ids), _open_tasks(ids)) if ids else ({}, {})
     lines = []
     query = query.strip()
+    phone = _phone_query(user, query)
     for customer in customers:
         line = Disconnection(customer.account_no, customer.name, customer.address,
                              [masking.mask(p.phone) for p in customer.phones], customer.branch.name)  # fmt: skip
         if customer.account_no in cases:
             _fill_case(line, *cases[customer.account_no], payments, open_tasks)
-        if not query or _matches(line, customer, query):
+        if not query or _matches(line, customer, query, phone):
             lines.append(line)
+    if phone is not None:
+        found = [c for c in customers if any(lookups.phone_matches(p.phone, *phone) for p in c.phones)]
+        lookups.record_phone_search(user, *phone, found)
     lines.sort(key=_urgency)
     return Board(lines, truncated)

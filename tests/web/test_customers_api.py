@@ -59,7 +59,8 @@ def test_S21_4_lizhou_user_gets_masked_phone_manager_whole_auditor_sees_the_log(
     log = client.get(f"/api/v1/customers/unmasked-views?customer_id={created['id']}", headers=people["auditor"].headers)
     assert log.status_code == 200
     views = [(v["user_id"], v["channel"]) for v in log.json["views"]]
-    assert views == [(people["cx_staff"].user.id, "view"), (people["kf_agent"].user.id, "edit")]
+    assert views == [(people["cx_staff"].user.id, "phone"), (people["cx_staff"].user.id, "view"),
+                     (people["kf_agent"].user.id, "edit")]  # fmt: skip  # the phone search is logged too (issue 13)
     assert people["lz_staff"].user.id not in {v["user_id"] for v in log.json["views"]}
     since = client.get("/api/v1/customers/unmasked-views?since=2026-01-01", headers=people["auditor"].headers)
     assert since.status_code == 400 and "时区" in since.json["detail"]

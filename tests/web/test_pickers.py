@@ -102,7 +102,7 @@ def test_picker_options_units_by_kind_and_customers_masked(app, people, case):
     found = browser.get("/pickers/customer?q=1234").json
     assert [o["value"] for o in found["options"]] == ["LZ-0001"]
     assert "138****1234" in found["options"][0]["hint"] and "13800001234" not in str(found)  # S21.4
-    assert "至少" in browser.get("/pickers/customer?q=12").json["hint"]  # a phone tail needs 4 digits
+    assert "后 4 位" in browser.get("/pickers/customer?q=12").json["hint"]  # a phone tail is exactly 4 digits
     assert browser.get("/pickers/nothing").status_code == 404
 
 

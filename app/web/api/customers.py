@@ -41,7 +41,7 @@ def search_customers(user):
         limit=_int_arg("limit", 20),
         offset=_int_arg("offset", 0),
     )
-    result = customer_search.search(query)
+    result = customer_search.search(query, user)
     return jsonify({"customers": [r.as_dict() for r in result.records], "has_more": result.has_more})
 
 

@@ -26,7 +26,7 @@ def picker_options(user, kind: str):
     elif kind == "user":
         options = pickers.user_options(q, _arg("unit") or None, _arg("role") or None)
     elif kind == "customer":
-        options, hint = pickers.customer_options(q)
+        options, hint = pickers.customer_options(q, user)
     else:
         abort(404)
     if not options and not hint:

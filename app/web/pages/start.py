@@ -88,7 +88,7 @@ def customer_lookup(user):
     if not q:
         return render_template("start/_lookup.html", results=[], q=q, message="")
     try:
-        found = customer_search.search(customer_search.CustomerQuery(q=q, limit=8))
+        found = customer_search.search(customer_search.CustomerQuery(q=q, limit=8), user)
     except Invalid as err:
         return render_template("start/_lookup.html", results=[], q=q, message=plain(err.detail))
     typed_phone = q if q.replace("-", "").replace(" ", "").isdigit() else ""
