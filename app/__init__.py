@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.auth for cookie sessions only; bearer calls carry no cookie
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=max(settings.max_bpmn_bytes, settings.max_task_data_bytes) + 64_000,
@@ -36,6 +37,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         TESTING=settings.testing,
     )
     app.json.ensure_ascii = False
+    if settings.proxy_hops:  # behind a TLS reverse proxy: the client's address is the one it forwards
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)

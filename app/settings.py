@@ -40,6 +40,10 @@ class Settings:
     max_task_data_bytes: int = 1_000_000
     max_bpmn_bytes: int = 2_000_000
     session_minutes: int = 480
+    # Behind TLS: session cookie marked Secure, and Strict-Transport-Security sent (issue 13, item 11).
+    secure_cookies: bool = False
+    # Reverse proxies in front of `gasflow serve` whose X-Forwarded-For names the client (sign-in throttling by address).
+    proxy_hops: int = 0
     # Phone searches and unmasked record views per person (S21.4; issue 13, item 7).
     lookups_per_hour: int = 120
     lookups_per_day: int = 600
@@ -122,6 +126,8 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         script_workers=int(env.get("GASFLOW_SCRIPT_WORKERS", "4")),
         max_task_data_bytes=int(env.get("GASFLOW_MAX_TASK_DATA_BYTES", "1000000")),
         session_minutes=int(env.get("GASFLOW_SESSION_MINUTES", "480")),
+        secure_cookies=_bool(env.get("GASFLOW_SECURE_COOKIES")),
+        proxy_hops=int(env.get("GASFLOW_PROXY_HOPS", "0")),
         lookups_per_hour=int(env.get("GASFLOW_LOOKUPS_PER_HOUR", "120")),
         lookups_per_day=int(env.get("GASFLOW_LOOKUPS_PER_DAY", "600")),
         backup_dir=Path(env["GASFLOW_BACKUP_DIR"]) if env.get("GASFLOW_BACKUP_DIR") else None,

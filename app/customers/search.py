@@ -52,8 +52,14 @@ class SearchResult:
 
 
 def _prefix_range(column, prefix: str):
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return (column >= prefix) & (column < upper)
+    upper = _after_prefix(prefix)
+    return (column >= prefix) if upper is None else (column >= prefix) & (column < upper)
+
+
+def _after_prefix(prefix: str) -> str | None:
+    """The least string above every string starting with ``prefix``; None if there is none (all U+10FFFF)."""
+    stem = prefix.rstrip("\U0010ffff")  # the last code point has no successor: carry to the one before it
+    return stem[:-1] + chr(ord(stem[-1]) + 1) if stem else None
 
 
 def _branch_id(ref: str) -> int:

@@ -19,6 +19,7 @@ from app.engine.pool import all_health as script_workers_health
 from app.engine.pool import shared as script_pool
 from app.engine.runtime import ElementState, Engine, ReadyTask, StepResult, WaitingTimer, digest
 from app.engine.warm import cold
+from app.engine.xml import xml_text
 
 __all__ = [
     "BpmnInvalid",
@@ -45,4 +46,5 @@ __all__ = [
     "parse_definition",
     "script_pool",
     "script_workers_health",
+    "xml_text",
 ]

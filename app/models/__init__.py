@@ -9,7 +9,7 @@ from app.models.history import AppSetting, Event
 from app.models.incidents import Incident
 from app.models.instances import Correlation, HumanTask, ProcessInstance, Timer
 from app.models.messages import UnmatchedMessage
-from app.models.org import ROLES, Unit, User, UserRole
+from app.models.org import ROLES, LoginThrottle, Unit, User, UserRole
 from app.models.outbox import OUTBOX_STATUSES, OutboxMessage
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Event",
     "HumanTask",
     "Incident",
+    "LoginThrottle",
     "OutboxMessage",
     "ProcessDefinition",
     "ProcessDraft",

@@ -43,6 +43,8 @@ class User(db.Model):
     # person, or system: the API client of another system (billing, the 12345 platform) with a token and no password
     # or roles; diagrams name it as system:<username> in startableBy/sentBy (issue 13, item 4).
     kind: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
+    # Bumped at sign-out: every browser session signed in before it stops working (issue 13, item 11).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # sha256 of the bearer token; the token itself is shown once and never stored.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
@@ -55,6 +57,18 @@ class User(db.Model):
     @property
     def roles(self) -> frozenset[str]:
         return frozenset(r.role for r in self.role_rows)
+
+
+class LoginThrottle(db.Model):
+    """Wrong passwords per (address, username) and per address (issue 13, item 11): the wait after several failures
+    falls on the one who keeps guessing, not on the user whose name they type. Rows are keyed by a hash (no address or
+    name stored) and deleted on a successful sign-in."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class UserRole(db.Model):

@@ -5,23 +5,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from threading import Lock
 from time import monotonic
 
 from flask import current_app
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from app import clock
-from app.core.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from app.core.errors import Invalid, NotFound, Unauthenticated
 from app.core.tx import writes
 from app.extensions import db
 from app.models import ROLES, Unit, User, UserRole
-
-# After this many wrong passwords in a row, each further try waits (issue 7: a delay after several failures).
-FAILURES_BEFORE_DELAY = 5
-LOCK_SECONDS = 30
 
 
 def _token_hash(token: str) -> str:
@@ -176,34 +171,6 @@ def get_by_username(username: str) -> User:
 
 def get(user_id: int) -> User | None:
     return db.session.get(User, user_id)
-
-
-def login(username: str, password: str) -> User:
-    """Browser login. Wrong passwords are counted (and that count is committed); after several, tries wait a while."""
-    user, error = _attempt_login(username, password)
-    if error is not None:
-        raise error
-    return user
-
-
-@writes
-def _attempt_login(username: str, password: str) -> tuple[User | None, Exception | None]:
-    user = db.session.scalar(select(User).where(User.username == username))
-    now = clock.now()
-    if user is not None and user.failed_logins >= FAILURES_BEFORE_DELAY and user.last_failed_login_at:
-        wait = clock.ensure_aware(user.last_failed_login_at) + timedelta(seconds=LOCK_SECONDS) - now
-        if wait > timedelta(0):
-            seconds = int(wait.total_seconds()) + 1
-            return None, Forbidden(f"密码错误次数过多，请 {seconds} 秒后再试 (too many failures, wait {seconds} s)")
-    if user is not None and user.kind == "system":
-        user = None  # a system signs in with its token only
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
-        if user is not None:
-            user.failed_logins += 1
-            user.last_failed_login_at = now
-        return None, Unauthenticated("用户名或密码错误 (wrong username or password)")
-    user.failed_logins = 0
-    return user, None
 
 
 def list_users() -> list[User]:

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select
 
-from app import clock
+from app import clock, engine
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.tx import writes
 from app.engine.checks import check
@@ -75,9 +75,10 @@ def start_from_upload(content: bytes, user: User) -> ProcessDraft:
     if not content or len(content) > MAX_XML_BYTES:
         raise Invalid("请选择不超过 2 MB 的 BPMN 文件 (a BPMN file up to 2 MB is required)")
     try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Invalid("文件不是 UTF-8 编码的 BPMN (the file must be UTF-8 BPMN XML)") from None
+        text = engine.xml_text(content, "upload.bpmn")  # GBK with its declaration is fine; stored as UTF-8
+    except engine.BpmnInvalid as err:
+        raise Invalid("文件不是可读的 BPMN XML (the file is not readable BPMN XML)",
+                      errors=[p.as_dict() for p in err.problems]) from None  # fmt: skip
     key, name = _key_and_name(content)
     try:
         live = definitions.live(key)

@@ -102,7 +102,7 @@ def store(
         version=(latest_number or 0) + 1,
         name=parsed.name,
         content_hash=content_hash,
-        xml=content.decode("utf-8"),
+        xml=engine.xml_text(content, filename),
         deployed_at=clock.now(),
         deployed_by_id=actor_id,
         forms_json=forms_text,

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock, engine
 from app.core.errors import Conflict, Invalid, NotFound, Unavailable
+from app.core.json_depth import check_depth
 from app.core.tx import Retry
 from app.extensions import db
 from app.models import Incident, ProcessInstance, User
@@ -183,7 +184,9 @@ def apply_step(
 
 def as_recorded(value: dict) -> dict:
     """Data enters the engine exactly as its event records it (canonical JSON: keys sorted), so replay, which reads it
-    back from the event, builds the same state byte for byte (key order shows in the engine's data deltas)."""
+    back from the event, builds the same state byte for byte (key order shows in the engine's data deltas). Nested
+    deeper than the JSON bound (issue 13, item 9) it is refused: a case must stay readable and replayable."""
+    check_depth(value)
     return json.loads(history.canonical_payload(value))
 
 

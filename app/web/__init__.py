@@ -10,6 +10,9 @@ from app.core.errors import ServiceError
 
 
 def register_web(app: Flask) -> None:
+    from app.web import guards
+
+    guards.install(app)  # first: the bounded id converter must be in place before any route is added
     from app.web.api import (  # noqa: F401  (routes register on import)
         calendar,
         customers,

@@ -24,8 +24,8 @@ def current_user() -> User | None:
         user = users.user_for_token(header.removeprefix("Bearer ").strip())
     elif session.get("user_id"):
         user = users.get(session["user_id"])
-        if user is not None and not user.active:
-            user = None
+        if user is not None and (not user.active or session.get("sv") != user.session_version):
+            user = None  # deactivated, or signed out since this session began (issue 13, item 11)
         if user is not None and request.method in UNSAFE:
             csrf.protect()
     g.user = user

@@ -313,7 +313,7 @@ def test_start_page_customer_lookup_is_masked_and_fills_the_form(app, people, sa
     assert "苍溪县第一小学" in found and 'data-account_no="CX00000001"' in found and 'data-phone="5678"' in found
     assert "13812345678" not in found  # lists are masked (S21.4)
     short = agent.get("/customers/lookup?q=56").get_data(as_text=True)
-    assert "至少输入 4 位数字" in short
+    assert "号码后 4 位" in short  # a whole number or its last 4 digits (issue 13, item 7)
     assert "没有找到" in agent.get("/customers/lookup?q=无此客户").get_data(as_text=True)
 
 

@@ -10,6 +10,7 @@ from app.customers import search as customer_search
 from app.web.api.common import iso, json_body, parse_instant
 from app.web.auth import login_required
 from app.web.blueprints import api
+from app.web.guards import MAX_ID as MAX_INT
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -17,9 +18,10 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise BadRequest(f"{name} 必须是整数 (must be an integer)") from None
+    return max(-MAX_INT, min(value, MAX_INT))  # an id or a page beyond any column's range matches nothing
 
 
 @api.get("/customers")
@@ -84,7 +86,7 @@ def unmasked_views(user):
         user_id=_int_arg("user_id"),
         since=parse_instant(since, "since") if since else None,
         until=parse_instant(until, "until") if until else None,
-        page=max(_int_arg("page", 1), 1),
+        page=min(max(_int_arg("page", 1), 1), 100_000),
         page_size=min(max(_int_arg("page_size", 50), 1), 500),
     )
     rows = customers.view_log(user, query)
