@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
@@ -91,9 +93,19 @@ def _new_line() -> str:
 def _from_file(path: Path) -> dict[str, bytes]:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_new_line())
-        path.chmod(0o600)
-    return parse(path.read_text())
+        try:  # exclusive create, 0600 from the start: two processes starting at once end up with one key
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(_new_line())
+    for _try in range(50):  # the other process may still be writing the line it just created
+        keys = parse(path.read_text())
+        if keys:
+            return keys
+        time.sleep(0.02)
+    return {}
 
 
 def load(settings) -> Keyring:
