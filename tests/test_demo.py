@@ -31,7 +31,8 @@ def test_demo_cases_show_every_flow_at_every_stage_once_and_replay(app, at):
     for key, status in db.session.execute(select(ProcessInstance.process_key, ProcessInstance.status)):
         statuses.setdefault(key, set()).add(status)
     assert {key for key, seen in statuses.items() if "running" in seen} == FLOWS_WITH_AN_END | {
-        "complaint_monthly_report"
+        "complaint_monthly_report",
+        "process_change",  # issue 14: a change waiting for review, one sent back to its author
     }
     assert {key for key, seen in statuses.items() if "completed" in seen} == FLOWS_WITH_AN_END
 

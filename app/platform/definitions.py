@@ -84,7 +84,7 @@ def store(
     """The version for this diagram and its forms (a new one, or the one with the same content). Not made live."""
     parsed = validate(content, filename, edited_forms)
     pinned = _forms_snapshot(parsed, edited_forms)
-    forms_text = json.dumps(pinned, ensure_ascii=False, sort_keys=True)
+    forms_text = json.dumps(pinned, ensure_ascii=False)  # keys in file order: the order fields are shown in
     content_hash = hashlib.sha256(content + b"\0" + forms_text.encode("utf-8")).hexdigest()
     existing = db.session.scalar(
         select(ProcessDefinition).where(
