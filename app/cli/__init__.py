@@ -192,13 +192,14 @@ def setup(demo: bool) -> None:
 
     from app import demo as demo_service
     from app.calendar import admin as calendar_admin
-    from app.platform import definitions
+    from app.platform import cases, definitions
 
     upgrade()
     added = calendar_admin.seed_from_package()
     click.echo(f"calendar: {added} day(s) added")
     for row, created in definitions.deploy_paths([current_app.config["GASFLOW"].processes_dir]):
         click.echo(f"{row.key} v{row.version} {'deployed' if created else 'unchanged'}")
+    click.echo(f"case list: {cases.index_missing()} case(s) indexed")
     if demo:  # the demo directory (staff, customer managers) and a few thousand customers, as `gasflow demo` makes
         for line in demo_service.load_full_directory():
             click.echo(line)

@@ -120,3 +120,25 @@ class Correlation(db.Model):
 
 Index("ix_correlation_key_value", Correlation.key, Correlation.value)
 Index("ix_correlation_instance", Correlation.instance_id)
+
+
+class CaseIndex(db.Model):
+    """What the case list searches by (issue 11 §3), kept from the case data at every step (projections): the
+    customer, the last four digits of the phone, the account, the unit working it. One row per instance."""
+
+    __tablename__ = "case_index"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    customer_name: Mapped[str | None] = mapped_column(String(64))
+    phone_tail: Mapped[str | None] = mapped_column(String(4))
+    account_no: Mapped[str | None] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(64))
+
+
+Index("ix_case_index_customer_name", CaseIndex.customer_name)
+Index("ix_case_index_phone_tail", CaseIndex.phone_tail)
+Index("ix_case_index_account_no", CaseIndex.account_no)
+Index("ix_case_index_unit", CaseIndex.unit)
+Index("ix_process_instance_started_at", ProcessInstance.started_at)
+# Cases a group had a part in (open or finished tasks): the case list's scope for everyone but overseers.
+Index("ix_human_task_group_instance", HumanTask.candidate_group, HumanTask.instance_id)
