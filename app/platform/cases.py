@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy import Select, exists, func, literal, or_, select, union
 
 from app import clock
 from app.core.errors import Invalid
@@ -25,6 +25,7 @@ from app.models import CaseIndex, Customer, CustomerPhone, Event, HumanTask, Pro
 from app.org.access import OVERSEERS
 from app.org.groups import HEAD_LANE, groups_of
 from app.platform import instances, projections
+from app.platform.tasks import READY
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -117,72 +118,104 @@ def _text(value: str | None) -> str | None:
 
 
 def _prefix(column, prefix: str):
-    return column.like(prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")
+    """An index range (the case_index columns are collated "C" on PostgreSQL, binary on SQLite)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return (column >= prefix) & (column < upper)
 
 
-def _has_event(kinds: tuple[str, ...], payload_like: str | None = None):
-    where = [Event.instance_id == ProcessInstance.id, Event.kind.in_(kinds)]
-    if payload_like:
-        where.append(Event.payload_json.like(payload_like))
-    return exists().where(*where)
+def _indexed(condition) -> Select:
+    return select(CaseIndex.instance_id).where(condition)
 
 
-def _excluded(user: User):
-    """C13.2.5: a case in which any task excludes this user (the person complained about)."""
+def _events(kinds: tuple[str, ...], payload_like: str | None = None) -> Select:
+    """Instances with such an event (event.kind is indexed; a rule id is matched in the canonical payload JSON)."""
+    stmt = select(Event.instance_id).where(Event.kind.in_(kinds))
+    return stmt.where(Event.payload_json.like(payload_like)) if payload_like else stmt
+
+
+def excluded_cases(user: User) -> Select:
+    """C13.2.5: cases in which a task excludes this user (the person complained about); a partial index holds the
+    few tasks that exclude anyone."""
     wrapped = literal(",") + HumanTask.excluded_usernames + literal(",")
-    return exists().where(HumanTask.instance_id == ProcessInstance.id, wrapped.like(f"%,{user.username},%"))
+    return select(HumanTask.instance_id).where(
+        HumanTask.excluded_usernames.is_not(None), wrapped.like(f"%,{user.username},%")
+    )
 
 
-def visible(user: User) -> Select:
-    """The ids of the cases ``user`` may see (a subquery for IN)."""
+def visible(user: User) -> Select | None:
+    """The ids of the cases ``user`` may see (for IN), or None when the user may see every case."""
     if OVERSEERS & user.roles:
-        return select(ProcessInstance.id)
+        return None
     groups = sorted(groups_of(user))
-    involved = select(HumanTask.instance_id).where(
+    # One index per branch of the union (an OR over three columns would scan every task).
+    return union(
+        select(HumanTask.instance_id).where(HumanTask.candidate_group.in_(groups)),
+        select(HumanTask.instance_id).where(HumanTask.state == READY, HumanTask.assignee_id == user.id),
+        select(HumanTask.instance_id).where(HumanTask.completed_by_id == user.id),
+        select(ProcessInstance.id).where(ProcessInstance.started_by_id == user.id),
+    )
+
+
+def _involved_here(user: User):
+    """The same scope as ``visible``, asked of one case at a time: cheaper when a selective filter (a customer, a
+    number) leaves a few candidate cases than building the set of every case the user's groups touched."""
+    groups = sorted(groups_of(user))
+    task = exists().where(
+        HumanTask.instance_id == ProcessInstance.id,
         or_(
             HumanTask.candidate_group.in_(groups),
-            HumanTask.assignee_id == user.id,
+            (HumanTask.state == READY) & (HumanTask.assignee_id == user.id),
             HumanTask.completed_by_id == user.id,
-        )
+        ),
     )
-    started = select(ProcessInstance.id).where(ProcessInstance.started_by_id == user.id)
-    return select(ProcessInstance.id).where(ProcessInstance.id.in_(involved.union(started)), ~_excluded(user))
+    return task | (ProcessInstance.started_by_id == user.id)
 
 
 def _unit_filter(unit: str):
-    had_task = exists().where(
-        HumanTask.instance_id == ProcessInstance.id, HumanTask.candidate_group.in_([unit, f"{HEAD_LANE}@{unit}"])
-    )
-    return or_(CaseIndex.unit == unit, had_task)
+    had_task = select(HumanTask.instance_id).where(HumanTask.candidate_group.in_([unit, f"{HEAD_LANE}@{unit}"]))
+    return ProcessInstance.id.in_(_indexed(CaseIndex.unit == unit)) | ProcessInstance.id.in_(had_task)
 
 
 def _phone_filter(tail: str):
     """The tail on the case (a complainant's phone), or any phone of the customer whose account the case names."""
+    reversed_tail = reversed_digits(tail)
     accounts = (
         select(Customer.account_no)
         .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
-        .where(_prefix(CustomerPhone.phone_reversed, reversed_digits(tail)))
+        .where(_prefix(CustomerPhone.phone_reversed, reversed_tail))
     )
-    return or_(CaseIndex.phone_tail == tail, CaseIndex.account_no.in_(accounts))
+    on_case = _indexed(CaseIndex.phone_tail == tail)
+    return ProcessInstance.id.in_(on_case) | ProcessInstance.id.in_(_indexed(CaseIndex.account_no.in_(accounts)))
 
 
-def _filtered(user: User, q: CaseQuery, now: datetime) -> Select:
-    stmt = (
-        select(ProcessInstance.id)
-        .outerjoin(CaseIndex, CaseIndex.instance_id == ProcessInstance.id)
-        .where(ProcessInstance.id.in_(visible(user)))
-    )
+def _filtered(user: User, q: CaseQuery, now: datetime, counting: bool = False) -> Select:
+    """The matching case ids. The scope is asked case by case (walking the newest cases first, a page stops early;
+    a selective filter leaves few to ask) except to count an unfiltered list, where one set of the user's cases is
+    cheaper than asking each of them."""
+    stmt = select(ProcessInstance.id)
+    scope = visible(user)
+    if scope is not None:
+        # Filters that leave a small indexed set: ask the scope of those cases only.
+        narrow = (q.number, q.customer, q.phone_tail, q.account, q.unit, q.breached_rule, q.mine)
+        selective = any(_text(v) for v in narrow) or q.overdue or q.breached or q.migrated or q.reassigned
+        stmt = stmt.where(
+            ProcessInstance.id.in_(scope) if counting and not selective else _involved_here(user),
+            ProcessInstance.id.not_in(excluded_cases(user)),
+        )
     if number := _text(q.number):
-        matches = [_prefix(ProcessInstance.business_key, number)]
+        matches = [
+            ProcessInstance.business_key == number,
+            ProcessInstance.business_key.like(_like_prefix(number), escape="\\"),
+        ]
         if number.isdigit() and len(number) <= 9:
             matches.append(ProcessInstance.id == int(number))
         stmt = stmt.where(or_(*matches))
     if customer := _text(q.customer):
-        stmt = stmt.where(_prefix(CaseIndex.customer_name, customer))
+        stmt = stmt.where(ProcessInstance.id.in_(_indexed(_prefix(CaseIndex.customer_name, customer))))
     if q.phone_tail:
         stmt = stmt.where(_phone_filter(q.phone_tail))
     if account := _text(q.account):
-        stmt = stmt.where(_prefix(CaseIndex.account_no, account.upper()) | _prefix(CaseIndex.account_no, account))
+        stmt = stmt.where(ProcessInstance.id.in_(_indexed(_prefix(CaseIndex.account_no, account.upper()))))
     if q.process:
         stmt = stmt.where(ProcessInstance.process_key == q.process)
     if q.version is not None:
@@ -199,37 +232,46 @@ def _filtered(user: User, q: CaseQuery, now: datetime) -> Select:
     if q.started_to:
         stmt = stmt.where(ProcessInstance.started_at < q.started_to)
     if q.overdue:
-        late = exists().where(
-            HumanTask.instance_id == ProcessInstance.id, HumanTask.state == "ready", HumanTask.due_at < now
-        )
-        stmt = stmt.where(late)
+        late = select(HumanTask.instance_id).where(HumanTask.state == READY, HumanTask.due_at < now)
+        stmt = stmt.where(ProcessInstance.id.in_(late))
     if q.breached or q.breached_rule:
-        stmt = stmt.where(_has_event(BREACH_KINDS, f'%"rule":"{q.breached_rule}"%' if q.breached_rule else None))
+        rule = f'%"rule":"{q.breached_rule}"%' if q.breached_rule else None
+        stmt = stmt.where(ProcessInstance.id.in_(_events(BREACH_KINDS, rule)))
     if q.migrated:
-        stmt = stmt.where(_has_event(("migrated",)))
+        stmt = stmt.where(ProcessInstance.id.in_(_events(("migrated",))))
     if q.reassigned:
-        stmt = stmt.where(_has_event(REASSIGN_KINDS))
+        stmt = stmt.where(ProcessInstance.id.in_(_events(REASSIGN_KINDS)))
     if q.mine == "started":
         stmt = stmt.where(ProcessInstance.started_by_id == user.id)
     elif q.mine == "worked":
-        mine = select(HumanTask.instance_id).where(
-            or_(
-                HumanTask.completed_by_id == user.id, and_(HumanTask.assignee_id == user.id, HumanTask.state == "ready")
-            )
+        worked = union(
+            select(HumanTask.instance_id).where(HumanTask.completed_by_id == user.id),
+            select(HumanTask.instance_id).where(HumanTask.state == READY, HumanTask.assignee_id == user.id),
         )
-        stmt = stmt.where(ProcessInstance.id.in_(mine))
+        stmt = stmt.where(ProcessInstance.id.in_(worked))
     return stmt
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def search(user: User, query: CaseQuery) -> CasePage:
     """One page of the cases ``user`` may see that match ``query``, newest first."""
     q = check(query)
     now = clock.now()
-    ids = _filtered(user, q, now)
-    total = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    scope = visible(user)
+    if scope is not None and q == CaseQuery(page=q.page, page_size=q.page_size):
+        # No filter: count the user's set itself (no pass over every case row).
+        mine = scope.subquery()
+        counted = select(mine.c[0]).where(mine.c[0].not_in(excluded_cases(user)))
+    else:
+        counted = _filtered(user, q, now, counting=True)
+    total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
     page_ids = list(
         db.session.scalars(
-            ids.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+            _filtered(user, q, now)
+            .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
             .limit(q.page_size)
             .offset((q.page - 1) * q.page_size)
         )
