@@ -1,4 +1,5 @@
-"""Demo directory, users and customer archive for `make run` and `gasflow demo` (the README lists them). Idempotent."""
+"""Demo directory, users, customer archive and live cases for `make run` and `gasflow demo` (the README lists them).
+Idempotent."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import random
 
 from sqlalchemy import func, select
 
+from app import clock
+from app.core.registry import registry
 from app.core.tx import writes
 from app.customers import demo as demo_customers
 from app.customers.bulk import insert_customers
 from app.extensions import db
 from app.models import Customer, Unit, User
 from app.org import users
+from app.platform import demo_cases
 
 DEMO_PASSWORD = "gasflow-demo"
 
@@ -30,6 +34,8 @@ DEMO_USERS = [
     ("cx_staff", "吴师傅", "苍溪县分公司", ["staff"], None),
     ("jj_staff", "郑监察", "纪检监审法务部", ["staff"], None),
     ("owner", "陈流程", "客服中心", ["staff", "process_owner"], "kf_head"),
+    # A second process owner: a process change is reviewed by an owner who is not its author (issue 14).
+    ("owner2", "林流程", "纪检监审法务部", ["staff", "process_owner"], None),
     ("auditor", "冯审计", "纪检监审法务部", ["staff", "auditor"], None),
     ("fg_leader", "钱副总", "分管领导", ["staff"], None),
 ]
@@ -52,7 +58,8 @@ def load_directory() -> list[str]:
 
 # The fuller directory `gasflow demo` adds: per branch a head, two fitters and two customer managers (M4); heads for
 # the departments and more hotline agents. The fixture `people` uses DEMO_USERS only, which stays small and fast.
-DEPARTMENT_HEADS = {"纪检监审法务部": "jj", "调度中心": "dd", "安装公司": "az", "安全部": "aq", "应急中心": "yj"}
+DEPARTMENT_HEADS = {"纪检监审法务部": "jj", "调度中心": "dd", "安装公司": "az", "安全部": "aq", "应急中心": "yj",
+                    "监督委员会": "jd"}  # fmt: skip
 CUSTOMER_BATCH = 50_000
 
 
@@ -122,3 +129,11 @@ def load_customers(count: int, progress=None) -> int:
         if progress:
             progress(done)
     return done
+
+
+def load_cases() -> list[str]:
+    """Live cases in every flow at different stages (issue 11), each area's from the function it registered with
+    ``registry.demo``; needs the full directory and the customers above. Idempotent."""
+    demo = demo_cases.Demo(clock.now())
+    cases = [case for describe in registry().demo_cases for case in describe(demo)]
+    return [f"demo case {case.title}" for case in demo_cases.load(cases)]

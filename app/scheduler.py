@@ -47,7 +47,7 @@ BREACH_CHECK_SECONDS = 5.0
 
 def register_jobs(scheduler, app: Flask) -> None:
     from app.core.registry import registry
-    from app.platform import backup, sla, timers
+    from app.platform import backup, outbox_delivery, seals, sla, timers
 
     tick = app.config["GASFLOW"].scheduler_tick_seconds
     every = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
@@ -59,6 +59,14 @@ def register_jobs(scheduler, app: Flask) -> None:
         "interval",
         seconds=BREACH_CHECK_SECONDS,
         id="sla_breaches",
+        **every,
+    )
+    # The notification outbox (docs/outbox.md): what committed cases queued is sent, retried, reconciled.
+    scheduler.add_job(
+        _in_app(app, outbox_delivery.deliver, "outbox_delivery"),
+        "interval",
+        seconds=app.config["GASFLOW"].outbox_poll_seconds,
+        id="outbox_delivery",
         **every,
     )
     # S21.3: business data backed up at least weekly; the newest backup_keep are kept.
@@ -73,6 +81,17 @@ def register_jobs(scheduler, app: Flask) -> None:
         max_instances=1,
         coalesce=True,
         misfire_grace_time=6 * 3600,  # a scheduler down at 02:00 still backs up when it comes back that morning
+    )
+    # Issue 15 §5: the heads of every case's chain sealed once a day (a seal per local day, whichever scheduler runs).
+    scheduler.add_job(
+        _in_app(app, seals.daily, "daily_seal"),
+        "cron",
+        hour=settings.seal_hour,
+        timezone="Asia/Shanghai",
+        id="daily_seal",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=12 * 3600,
     )
     for job in registry(app).jobs:  # the business areas' jobs (core.registry), e.g. the C14.2 monthly report
         first = {"next_run_time": datetime.now(UTC)} if job.first_run_now else {}

@@ -42,6 +42,29 @@ class Settings:
     backup_keep: int = 8
     backup_day_of_week: str = "sun"
     backup_hour: int = 2
+    # The key(s) the history chain and the seals are keyed with (issue 13 §8, issue 15 §5): "id:hex[,id:hex...]", the
+    # last one current. Empty: the keyring file <instance_dir>/history_keys (made on first use), never the database.
+    history_key: str = ""
+    # The daily whole-database seal, at this local (Asia/Shanghai) hour.
+    seal_hour: int = 1
+    # Notification outbox (platform/outbox.py, docs/outbox.md): which gateway delivers SMS — "log" writes each message
+    # to <instance_dir>/outbox.log (the default for `make run`), "aliyun" sends through Alibaba Cloud SMS.
+    sms_gateway: str = "log"
+    aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
+    aliyun_sms_protocol: str = "https"  # "http" only for a local stand-in (tests)
+    aliyun_sms_access_key_id: str = ""
+    aliyun_sms_access_key_secret: str = ""
+    sms_sign_name: str = ""  # the approved signature (签名), e.g. 广元燃气
+    # message kind -> approved template code (模板CODE), e.g. {"outage_planned": "SMS_123456789"}
+    sms_templates: dict[str, str] = field(default_factory=dict)
+    outbox_poll_seconds: float = 2.0
+    outbox_batch: int = 200
+    # A claimed message is the sender's for this long; the gateway call's own timeouts stay far below it.
+    outbox_lease_seconds: float = 120.0
+    outbox_backoff_seconds: float = 30.0  # the first retry waits this long, each further one twice as long (≤ 1 h)
+    outbox_max_attempts: int = 8
+    sms_connect_timeout_ms: int = 5000
+    sms_read_timeout_ms: int = 10000
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -69,6 +92,12 @@ def _instance_secret(instance_dir: Path) -> str:
     return key
 
 
+def _pairs(value: str | None) -> dict[str, str]:
+    """``kind=CODE,kind2=CODE2`` (GASFLOW_SMS_TEMPLATES)."""
+    pairs = (item.split("=", 1) for item in (value or "").split(",") if "=" in item)
+    return {k.strip(): v.strip() for k, v in pairs if k.strip() and v.strip()}
+
+
 def from_environ(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     instance_dir = Path(env.get("GASFLOW_INSTANCE_DIR", PROJECT_ROOT / "instance"))
@@ -89,6 +118,19 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         backup_keep=int(env.get("GASFLOW_BACKUP_KEEP", "8")),
         backup_day_of_week=env.get("GASFLOW_BACKUP_DAY", "sun"),
         backup_hour=int(env.get("GASFLOW_BACKUP_HOUR", "2")),
+        history_key=env.get("GASFLOW_HISTORY_KEY", ""),
+        seal_hour=int(env.get("GASFLOW_SEAL_HOUR", "1")),
+        sms_gateway=env.get("GASFLOW_SMS_GATEWAY", "log"),
+        aliyun_sms_endpoint=env.get("GASFLOW_ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com"),
+        aliyun_sms_protocol=env.get("GASFLOW_ALIYUN_SMS_PROTOCOL", "https"),
+        aliyun_sms_access_key_id=env.get("GASFLOW_ALIYUN_SMS_ACCESS_KEY_ID", ""),
+        aliyun_sms_access_key_secret=env.get("GASFLOW_ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+        sms_sign_name=env.get("GASFLOW_SMS_SIGN_NAME", ""),
+        sms_templates=_pairs(env.get("GASFLOW_SMS_TEMPLATES")),
+        outbox_poll_seconds=float(env.get("GASFLOW_OUTBOX_POLL", "2.0")),
+        outbox_lease_seconds=float(env.get("GASFLOW_OUTBOX_LEASE", "120")),
+        outbox_backoff_seconds=float(env.get("GASFLOW_OUTBOX_BACKOFF", "30")),
+        outbox_max_attempts=int(env.get("GASFLOW_OUTBOX_MAX_ATTEMPTS", "8")),
     )
 
 

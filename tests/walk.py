@@ -30,3 +30,17 @@ def event_payloads(instance_id: int, kind: str) -> list[dict]:
         select(Event).where(Event.instance_id == instance_id, Event.kind == kind).order_by(Event.seq)
     )
     return [json.loads(e.payload_json) for e in rows]
+
+
+def demo_world(at, moment: str):
+    """The clock at ``moment``, processes/ deployed, the full demo directory and enough customers for the demo cases
+    (app.demo.load_cases); returns the moment."""
+    from app import demo
+    from app.platform import definitions
+    from app.settings import PROJECT_ROOT
+
+    now = at(moment)
+    list(definitions.deploy_paths([PROJECT_ROOT / "processes"]))
+    demo.load_full_directory()
+    demo.load_customers(160)
+    return now

@@ -30,16 +30,21 @@ main.add_command(calendar_group)
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--publish", is_flag=True, help="make these files live even over a version published in the browser after review"
+)
 @with_appcontext
-def deploy(paths: tuple[Path, ...]) -> None:
-    """Deploy BPMN files (default: processes/). Idempotent: unchanged files keep their version."""
+def deploy(paths: tuple[Path, ...], publish: bool) -> None:
+    """Deploy BPMN files (default: processes/) with the forms they name, and say which version is live afterwards.
+    Idempotent: unchanged files keep their version. A version published in the browser after review stays live
+    unless --publish is given (the line says so)."""
     from app import engine
     from app.platform import definitions
 
     targets = list(paths) or [current_app.config["GASFLOW"].processes_dir]
     try:
-        for row, created in definitions.deploy_paths(targets):
-            click.echo(f"{row.key} v{row.version} {'deployed' if created else 'unchanged'}")
+        for outcome in definitions.deploy_paths(targets, publish=publish):
+            click.echo(outcome.describe(), err=bool(outcome.warning))
     except engine.BpmnInvalid as err:
         for problem in err.problems:
             click.echo(str(problem), err=True)
@@ -106,6 +111,27 @@ def audit_verify(instance_id, all_) -> None:
     click.echo(f"{len(reports)} instance(s) checked, {len(broken)} broken")
     if broken:
         sys.exit(1)
+
+
+@audit.command("adopt-legacy")
+@with_appcontext
+def audit_adopt_legacy() -> None:
+    """Key the events written before history keys existed (after checking their sha256 chains; hashes untouched)."""
+    from app.platform import history
+
+    click.echo(f"{history.adopt_legacy()} event(s) keyed")
+
+
+@audit.command("rotate-key")
+@with_appcontext
+def audit_rotate_key() -> None:
+    """Add a new current history key to the keyring file (older events and seals keep verifying)."""
+    from app.platform import history_keys
+
+    try:
+        click.echo(f"current history key: {history_keys.rotate()}")
+    except ServiceError as err:
+        _fail(err)
 
 
 @audit.command("replay")
@@ -184,27 +210,34 @@ DEMO_CUSTOMERS = 3000
 
 
 @main.command()
-@click.option("--demo/--no-demo", default=True, help="load the demo directory, users and customers")
+@click.option("--demo/--no-demo", default=True, help="load the demo directory, users, customers and live cases")
 @with_appcontext
 def setup(demo: bool) -> None:
-    """Migrate the database, seed the calendar, deploy processes/ and (by default) load demo data. Idempotent."""
+    """Migrate the database, seed the calendar, deploy processes/ and (by default) load demo data and cases. Idempotent."""
     from flask_migrate import upgrade
 
     from app import demo as demo_service
     from app.calendar import admin as calendar_admin
-    from app.platform import cases, definitions
+    from app.platform import cases, definitions, history
 
     upgrade()
+    keyed = history.adopt_legacy()  # events from before keyed history (issue 13 §8); 0 on a fresh or adopted database
+    if keyed:
+        click.echo(f"history: {keyed} earlier event(s) keyed")
     added = calendar_admin.seed_from_package()
     click.echo(f"calendar: {added} day(s) added")
-    for row, created in definitions.deploy_paths([current_app.config["GASFLOW"].processes_dir]):
-        click.echo(f"{row.key} v{row.version} {'deployed' if created else 'unchanged'}")
+    for outcome in definitions.deploy_paths([current_app.config["GASFLOW"].processes_dir]):
+        click.echo(outcome.describe(), err=bool(outcome.warning))
     click.echo(f"case list: {cases.index_missing()} case(s) indexed")
     if demo:  # the demo directory (staff, customer managers) and a few thousand customers, as `gasflow demo` makes
         for line in demo_service.load_full_directory():
             click.echo(line)
         total, added = demo_service.ensure_customers(DEMO_CUSTOMERS)
         click.echo(f"{total} demo customers in the archive ({added} added)")
+        built = demo_service.load_cases()  # live cases in every flow, at different stages (issue 11)
+        for line in built:
+            click.echo(line)
+        click.echo(f"{len(built)} demo case(s) added")
 
 
 @main.command()
@@ -230,11 +263,18 @@ def serve(host, port, threads, with_scheduler) -> None:
 
 from app import areas  # noqa: E402
 from app.cli import customers as cli_customers  # noqa: E402  (issue 4: the archive, demo data, backups)
+from app.cli.outbox import outbox  # noqa: E402  (issue 16: the notification outbox)
 
 main.add_command(cli_customers.customers)
 main.add_command(cli_customers.demo)
 main.add_command(cli_customers.backup)
 main.add_command(cli_customers.restore)
+main.add_command(outbox)
 for _area in areas.modules():  # each business area's own sub-group (gasflow complaints …, gasflow arrears …)
     for _command in _area.cli_commands():
-        main.add_command(_command)
+        _existing = main.commands.get(_command.name)
+        if isinstance(_existing, click.Group) and isinstance(_command, click.Group):
+            for _sub in _command.commands.values():  # a workplace adding to a platform group (gasflow audit seal …)
+                _existing.add_command(_sub)
+        else:
+            main.add_command(_command)

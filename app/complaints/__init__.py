@@ -16,7 +16,7 @@ MONTHLY_REPORT_CHECK_SECONDS = 60.0
 
 
 def register(app: Flask) -> None:
-    from app.complaints import api, notice, pages, report, rules
+    from app.complaints import api, demo, notice, pages, report, rules
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
@@ -26,8 +26,10 @@ def register(app: Flask) -> None:
         Job("complaint_monthly_report", notice.monthly_job, seconds=MONTHLY_REPORT_CHECK_SECONDS, first_run_now=True)
     )
     plug.start_page("complaint", "complaints.complaint_intake")  # the hotline's keyboard-only intake (C11, C12)
+    plug.case_link(pages.report_links)  # the leader's 阅知 task links to the report (C14.2)
     plug.menu_link(MenuLink("投诉月报", "complaints.complaint_report_page", allowed_by(report.require_reader)))
     plug.openapi(api.OPENAPI_PATHS, api.OPENAPI_SCHEMAS)
+    plug.demo(demo.complaint_cases)  # `make run`: complaints at every stage, last month's report
 
 
 def cli_commands() -> list:

@@ -21,6 +21,7 @@ from app.complaints import export as complaint_report_export
 from app.complaints import intake as complaints
 from app.complaints import report as complaint_report
 from app.core.errors import Invalid, NotFound
+from app.core.registry import CaseLink
 from app.org import access
 from app.platform import forms, instances
 from app.web.pages.common import plain, signed_in
@@ -184,3 +185,15 @@ def complaint_report_page(user):
         headers=complaint_report_export.CASE_HEADERS,
         last_month=complaint_report.previous_month(clock.now()),
     )
+
+
+def report_links(process_key: str, data: dict, instance_id: int) -> list[CaseLink]:
+    """C14.2: the responsible leader's 阅知 task (and its case) link to the month's report with its charts."""
+    if process_key != "complaint_monthly_report" or not data.get("month"):
+        return []
+    return [
+        CaseLink(
+            f"查看 {data['month']} 有效投诉月报（含图表）",
+            url_for("complaints.complaint_report_page", month=data["month"]),
+        )
+    ]

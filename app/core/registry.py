@@ -2,7 +2,7 @@
 
 The platform, the web shell and the scheduler read these and never import an area (tests/unit/test_architecture.py):
 an area adds the functions its diagrams call, the checks its forms need beyond JSON Schema, its jobs, its menu links,
-its start pages, its blueprints and its part of the OpenAPI document.
+its start pages and start use cases, its blueprints, its part of the OpenAPI document and its demo cases.
 """
 
 from __future__ import annotations
@@ -46,6 +46,20 @@ class CaseLink:
 CaseLinks = Callable[[str, dict, int], list[CaseLink]]
 
 
+@dataclass(frozen=True)
+class StartUseCase:
+    """How the start page starts a case of an area's process: the form (forms/<process>/<form_key>.json) and the
+    area's own start use case, the one its API calls; ``start(data, user)`` returns the instance id and, when the
+    data went to a case already open instead (one open arrears case per account), a sentence saying so."""
+
+    form_key: str
+    start: Callable[[dict, object], tuple[int, str | None]]
+
+
+# now -> the area's demo cases for `make run` (platform.demo_cases.DemoCase timelines ending before now)
+DemoCases = Callable[[object], list]
+
+
 @dataclass
 class Registry:
     script_functions: dict[str, Callable] = field(default_factory=dict)
@@ -53,9 +67,11 @@ class Registry:
     jobs: list[Job] = field(default_factory=list)
     menu: list[MenuLink] = field(default_factory=list)
     start_pages: dict[str, str] = field(default_factory=dict)  # process key -> endpoint of its own start page
+    start_use_cases: dict[str, StartUseCase] = field(default_factory=dict)  # process key -> form and use case
     case_links: list[CaseLinks] = field(default_factory=list)
     openapi_paths: dict[str, dict] = field(default_factory=dict)
     openapi_schemas: dict[str, Callable[[], dict]] = field(default_factory=dict)  # built when the document is asked for
+    demo_cases: list[DemoCases] = field(default_factory=list)
 
     def script_function(self, name: str, fn: Callable) -> None:
         self.script_functions[name] = fn
@@ -72,8 +88,14 @@ class Registry:
     def start_page(self, process_key: str, endpoint: str) -> None:
         self.start_pages[process_key] = endpoint
 
+    def start_use_case(self, process_key: str, use: StartUseCase) -> None:
+        self.start_use_cases[process_key] = use
+
     def case_link(self, links: CaseLinks) -> None:
         self.case_links.append(links)
+
+    def demo(self, cases: DemoCases) -> None:
+        self.demo_cases.append(cases)
 
     def openapi(self, paths: dict[str, dict], schemas: dict[str, Callable[[], dict]] | None = None) -> None:
         self.openapi_paths.update(paths)

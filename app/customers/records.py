@@ -151,7 +151,9 @@ def open_record(customer_id: int, viewer: User) -> masking.CustomerRecord:
     return present(_get(customer_id), viewer, "view")
 
 
-def log_view(viewer: User | None, customer: Customer | None, channel: str, note: str = "") -> None:
+def log_view(
+    viewer: User | None, customer: Customer | None, channel: str, note: str = "", instance_id: int | None = None
+) -> None:
     db.session.add(
         CustomerView(
             viewed_at=clock.now(),
@@ -160,6 +162,7 @@ def log_view(viewer: User | None, customer: Customer | None, channel: str, note:
             account_no=customer.account_no if customer else "",
             channel=channel,
             note=note,
+            instance_id=instance_id,
         )
     )
 

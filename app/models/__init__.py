@@ -1,17 +1,24 @@
 """All tables, imported once so Alembic and the app see the same metadata."""
 
+from app.models.audit import AuditAccess, AuditJob, Seal, SealLeaf
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.customers import CLASSES, SUPPLY_STATUSES, Customer, CustomerPhone, CustomerView
-from app.models.definitions import ProcessDefinition
+from app.models.definitions import ProcessDefinition, ProcessDraft, ProcessRelease
 from app.models.directory import CONFLICT_KINDS, ConflictDeclaration
 from app.models.history import AppSetting, Event
 from app.models.instances import CaseIndex, Correlation, HumanTask, ProcessInstance, Timer
 from app.models.messages import UnmatchedMessage
 from app.models.org import ROLES, Unit, User, UserRole
+from app.models.outbox import OUTBOX_STATUSES, OutboxMessage
 
 __all__ = [
+    "AuditAccess",
+    "AuditJob",
+    "Seal",
+    "SealLeaf",
     "CLASSES",
     "CONFLICT_KINDS",
+    "OUTBOX_STATUSES",
     "SUPPLY_STATUSES",
     "ConflictDeclaration",
     "Customer",
@@ -25,7 +32,10 @@ __all__ = [
     "Correlation",
     "Event",
     "HumanTask",
+    "OutboxMessage",
     "ProcessDefinition",
+    "ProcessDraft",
+    "ProcessRelease",
     "ProcessInstance",
     "Timer",
     "UnmatchedMessage",

@@ -79,9 +79,12 @@ class CustomerView(db.Model):
     # Kept as text too, so the record outlives a deleted customer.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"))
     account_no: Mapped[str] = mapped_column(String(32))
-    # view (one record opened), edit (shown back after a change), export (the archive written out by an operator)
+    # view (one record opened), edit (shown back after a change), export (the archive written out by an operator),
+    # case (a case's data shown unmasked)
     channel: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(200), default="")
+    # The case the full record was seen from (an auditor opening a case's unmasked history), if any.
+    instance_id: Mapped[int | None]
 
 
 Index("ix_customer_name", Customer.name, Customer.id)

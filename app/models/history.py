@@ -27,7 +27,13 @@ class Event(db.Model):
     # Digest of the engine state after this event (state-changing events only): replay names the first event that parts.
     state_digest: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # sha256 over prev_hash and the fields: anyone can recompute it (bundles are checked without the key) ...
     hash: Mapped[str] = mapped_column(String(64))
+    # ... and an HMAC of it with a key kept outside the database (platform/history_keys.py), which nobody with only
+    # database access can recompute (issue 13 §8). NULL only on events written before keys existed, until an operator
+    # adopts them (`gasflow audit adopt-legacy`).
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 Index("ix_event_kind_at", Event.kind, Event.at)  # today's escalations, breaches, reports by event kind

@@ -1,7 +1,10 @@
-"""The hash-chained event log of each instance: append, verify (issue 2 §8).
+"""The hash-chained event log of each instance: append, verify (issue 2 §8), keyed (issue 13 §8).
 
 Each event's hash covers the previous hash and the event's own fields in a canonical form, so editing, removing or
-reordering any row breaks the chain from that row on. The chain head (event_seq, event_hash) lives on the instance row:
+reordering any row breaks the chain from that row on. That sha256 chain anyone can recompute (an audit bundle is
+checked on a machine without the key); so each event also carries an HMAC of its hash with a key kept outside the
+database (history_keys.py) and the id of that key: a forger who rewrites a row and recomputes the sha256 chain cannot
+make the MACs, and keys rotate without touching old events. The chain head (event_seq, event_hash) lives on the instance row:
 a state change moves it in the same UPDATE that checks the revision (steps.save_step); other events bump it with
 an UPDATE ... RETURNING, which also serialises concurrent appenders on that instance.
 """
@@ -15,8 +18,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 
+from app.core.tx import writes
 from app.extensions import db
 from app.models import Event, ProcessInstance
+from app.platform.history_keys import Keyring, keyring
 
 GENESIS = "0" * 64
 
@@ -58,8 +63,9 @@ def event_hash(prev_hash: str, instance_id: int, seq: int, at: datetime, actor: 
 
 
 def chain(instance_id: int, last_seq: int, last_hash: str, events: list[NewEvent]) -> list[dict]:
-    """Rows for ``events`` appended after (last_seq, last_hash), each hashed over the one before."""
-    prev, rows = last_hash or GENESIS, []
+    """Rows for ``events`` appended after (last_seq, last_hash), each hashed over the one before and MACed."""
+    prev, rows, ring = last_hash or GENESIS, [], keyring()
+    key_id = ring.current_id
     for seq, ev in enumerate(events, start=last_seq + 1):
         payload_json = canonical_payload(ev.payload)
         digest = event_hash(prev, instance_id, seq, ev.at, ev.actor, ev.kind, ev.task_id, payload_json, ev.state_digest)
@@ -76,6 +82,8 @@ def chain(instance_id: int, last_seq: int, last_hash: str, events: list[NewEvent
                 "state_digest": ev.state_digest,
                 "prev_hash": prev,
                 "hash": digest,
+                "key_id": key_id,
+                "mac": ring.mac(digest, key_id),
             }
         )
         prev = digest
@@ -119,23 +127,93 @@ class ChainReport:
     events: int
     first_broken_seq: int | None = None
     reason: str = ""
+    unkeyed: int = 0  # events without a MAC (written before keys existed and not adopted yet)
+
+
+def check_events(instance_id: int, events: list, ring: Keyring | None) -> ChainReport:
+    """The chain of ``events`` (rows or dicts with the event's fields): sequence, sha256 links, and — with a keyring —
+    each event's MAC. Without a keyring (a bundle checked without the key) only the sha256 chain is checked."""
+    prev, unkeyed = GENESIS, 0
+    for expected_seq, ev in enumerate(events, start=1):
+        get = ev.get if isinstance(ev, dict) else lambda name, e=ev: getattr(e, name)
+        seq = get("seq")
+        if seq != expected_seq:
+            return ChainReport(
+                instance_id,
+                False,
+                len(events),
+                expected_seq,
+                f"第 {expected_seq} 条事件缺失 (event {expected_seq} is missing)",
+            )
+        if get("prev_hash") != prev:
+            return ChainReport(
+                instance_id,
+                False,
+                len(events),
+                seq,
+                "前一哈希与上一事件不符 (prev_hash does not match the event before)",
+            )
+        recomputed = event_hash(
+            prev, instance_id, seq, get("at"), get("actor"), get("kind"), get("task_id"), get("payload_json"),
+            get("state_digest"),
+        )  # fmt: skip
+        if recomputed != get("hash"):
+            return ChainReport(
+                instance_id, False, len(events), seq, "内容与记录的哈希不符 (contents do not match the recorded hash)"
+            )
+        if ring is not None:
+            if not get("mac"):
+                unkeyed += 1
+            elif not ring.check(recomputed, get("key_id"), get("mac")):
+                reason = (
+                    f"密钥 {get('key_id')} 不在密钥环中 (unknown key id)"
+                    if get("key_id") not in ring.keys
+                    else "密钥签名不符：事件被改写后重算了哈希链 (MAC does not match: the chain was recomputed)"
+                )
+                return ChainReport(instance_id, False, len(events), seq, reason)
+        prev = recomputed
+    if unkeyed:
+        return ChainReport(
+            instance_id, False, len(events), None,
+            f"{unkeyed} 条事件没有密钥签名，运行 gasflow audit adopt-legacy 确认 ({unkeyed} unkeyed events)",
+            unkeyed,
+        )  # fmt: skip
+    return ChainReport(instance_id, True, len(events))
 
 
 def verify_chain(instance_id: int) -> ChainReport:
     instance = db.session.get(ProcessInstance, instance_id)
     events = events_of(instance_id)
-    prev = GENESIS
-    for expected_seq, ev in enumerate(events, start=1):
-        if ev.seq != expected_seq:
-            return ChainReport(instance_id, False, len(events), expected_seq, f"event {expected_seq} is missing")
-        if ev.prev_hash != prev:
-            return ChainReport(instance_id, False, len(events), ev.seq, "prev_hash does not match the event before")
-        recomputed = event_hash(
-            prev, instance_id, ev.seq, ev.at, ev.actor, ev.kind, ev.task_id, ev.payload_json, ev.state_digest
-        )
-        if recomputed != ev.hash:
-            return ChainReport(instance_id, False, len(events), ev.seq, "contents do not match the recorded hash")
-        prev = ev.hash
-    if instance is not None and (instance.event_seq != len(events) or (events and instance.event_hash != prev)):
-        return ChainReport(instance_id, False, len(events), len(events) + 1, "events after the last one were removed")
-    return ChainReport(instance_id, True, len(events))
+    report = check_events(instance_id, events, keyring())
+    if report.first_broken_seq is not None:
+        return report
+    last = events[-1].hash if events else ""
+    if instance is not None and (instance.event_seq != len(events) or (events and instance.event_hash != last)):
+        return ChainReport(
+            instance_id, False, len(events), len(events) + 1,
+            "实例记录的链头与最后一条事件不符 (the chain head on the case does not match its last event)",
+        )  # fmt: skip
+    return report
+
+
+@writes
+def adopt_legacy() -> int:
+    """Key the events written before keys existed (an operator's deliberate act after the upgrade, `gasflow setup` or
+    `gasflow audit adopt-legacy`): their sha256 chains are checked first and left untouched; a broken chain is not
+    adopted. Returns the number of events keyed."""
+    ring = keyring()
+    legacy = select(Event.instance_id).where(Event.mac.is_(None)).distinct()
+    adopted = 0
+    for instance_id in list(db.session.scalars(legacy)):
+        events = events_of(instance_id)
+        if check_events(instance_id, events, None).first_broken_seq is not None:
+            continue
+        for ev in events:
+            if ev.mac is None:
+                db.session.execute(
+                    update(Event)
+                    .where(Event.id == ev.id)
+                    .values(key_id=ring.current_id, mac=ring.mac(ev.hash, ring.current_id))
+                )
+                adopted += 1
+    return adopted

@@ -14,7 +14,7 @@ from app.core.errors import Forbidden
 from app.extensions import db
 from app.models import Event, HumanTask, ProcessInstance, User
 from app.org.access import OVERSEERS
-from app.org.groups import HEAD_LANE
+from app.org.groups import HEAD_LANE, LEADER_UNIT
 from app.platform import tasks
 
 _READY = tasks.READY
@@ -22,9 +22,10 @@ ESCALATION_LIMIT = 50
 
 
 def require_overview(user: User) -> None:
-    if OVERSEERS & user.roles or "head" in user.roles or user.unit.kind == "csc":
+    """Unit heads, 客服中心, the responsible leader (分管领导, C14.2), auditors and administrators."""
+    if OVERSEERS & user.roles or "head" in user.roles or user.unit.kind == "csc" or user.unit.name == LEADER_UNIT:
         return
-    raise Forbidden("总览只对部门负责人和客服中心开放 (overview is for unit heads and the customer service center)")
+    raise Forbidden("总览只对部门负责人、客服中心和分管领导开放 (overview is for unit heads, the CSC and the leader)")
 
 
 def unit_of_group(group: str | None) -> str:

@@ -1,16 +1,22 @@
 """The form that starts a case of a process (issue 7 §5, start pages).
 
 A process names its start form with the process-level extension property ``startFormKey`` (a file under
-forms/<process>/ like any task form). A process without one gets the generic intake below: who the case is about
-(the fields the inbox searches by, see projections.SUBJECT_FIELDS), the branch that will work it, and a note.
+forms/<process>/ like any task form), or its area registers a start use case (core.registry.StartUseCase: the form
+and the area's own start function, e.g. arrears from billing, so the page and the API start cases the same way).
+A process with neither gets the generic intake below: who the case is about (the fields the inbox searches by, see
+projections.SUBJECT_FIELDS), the branch that will work it, and a note.
 """
 
 from __future__ import annotations
 
 from app import engine
+from app.core.errors import Forbidden
+from app.core.registry import StartUseCase, registry
 from app.models import ProcessInstance, User
 from app.platform import definitions, forms, instances
 from app.platform.runtime import runtime
+
+GENERIC_FIELDS = ("customer_name", "phone", "account_no", "branch", "note")
 
 
 def _generic_schema() -> dict:
@@ -28,18 +34,44 @@ def _generic_schema() -> dict:
     }
 
 
-def start_schema(process_key: str, definition: engine.Definition) -> dict:
-    form_key = definition.properties.get("startFormKey")
-    return forms.load_form(process_key, form_key) if form_key else _generic_schema()
+def area_start(process_key: str) -> StartUseCase | None:
+    return registry().start_use_cases.get(process_key)
+
+
+def start_schema(process_key: str, definition: engine.Definition, definition_id: int | None = None) -> dict:
+    own = area_start(process_key)
+    form_key = definition.properties.get("startFormKey") or (own.form_key if own else None)
+    return forms.load_form(process_key, form_key, definition_id) if form_key else _generic_schema()
 
 
 def schema_for(process_key: str) -> tuple[str, dict]:
     """(process name, start schema) of the newest version."""
-    row = definitions.latest(process_key)
-    return row.name, start_schema(row.key, runtime().definition(row.id))
+    row = definitions.live(process_key)
+    return row.name, start_schema(row.key, runtime().definition(row.id), row.id)
 
 
-def start_case(process_key: str, data: dict, user: User, business_key: str | None) -> ProcessInstance:
+def _start_roles(process_key: str) -> set[str]:
+    roles = runtime().definition(definitions.live(process_key).id).properties.get("startRoles") or ""
+    return {r.strip() for r in roles.split(",") if r.strip()}
+
+
+def may_start(process_key: str, user: User) -> bool:
+    """A process with the property ``startRoles`` (e.g. process_change: process_owner) is listed only for users with
+    one of those roles; it starts from its own page (the start list links there), never from the generic form."""
+    roles = _start_roles(process_key)
+    return not roles or bool(roles & user.roles)
+
+
+def start_case(
+    process_key: str, data: dict, user: User, business_key: str | None
+) -> tuple[ProcessInstance, str | None]:
+    """The new case (or, for an area's start use case, the open case the data went to) and a note when not new."""
+    if _start_roles(process_key):
+        raise Forbidden("此流程只能在其专用页面发起 (this process starts from its own page only)")
     _, schema = schema_for(process_key)
     forms.require_schema(schema, data, "表单")
-    return instances.start(process_key, data, user, business_key=business_key or None)
+    own = area_start(process_key)
+    if own is not None:  # the area numbers its cases itself
+        instance_id, note = own.start(data, user)
+        return instances.get(instance_id), note
+    return instances.start(process_key, data, user, business_key=business_key or None), None

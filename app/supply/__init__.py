@@ -8,19 +8,23 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.core.registry import MenuLink, allowed_by, registry
+from app.core.registry import MenuLink, StartUseCase, allowed_by, registry
 
 
 def register(app: Flask) -> None:
-    from app.supply import api, board, pages, status
+    from app.supply import api, arrears, board, demo, hazard, pages, status
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     plug = registry(app)
     plug.script_function("set_supply_status", status.set_status)  # S24.6, S24.7: recorded in the step's event
     plug.case_link(pages.notice_links)
+    # The start page opens cases through the same use cases as the API (one open arrears case per account, S24.6).
+    plug.start_use_case(arrears.PROCESS, StartUseCase("start", arrears.from_start_page))
+    plug.start_use_case(hazard.PROCESS, StartUseCase("start", hazard.from_start_page))
     plug.menu_link(MenuLink("停气看板", "supply.board", allowed_by(board.require_board)))
     plug.openapi(api.OPENAPI_PATHS)
+    plug.demo(demo.demo_cases)  # `make run`: arrears and hazard cases at every stage
 
 
 def cli_commands() -> list:

@@ -100,3 +100,19 @@ def open_or_update(payload: dict, user: User | None) -> ArrearsResult:
     }
     instance = instances.start(PROCESS, data, user, business_key=case_no)
     return ArrearsResult(instance.id, case_no, False, True)
+
+
+def from_start_page(payload: dict, user: User) -> tuple[int, str | None]:
+    """The start page (发起：欠费催缴及停复气) opens arrears the way billing does; an account with an open case gets
+    the new figures on that case, and the page says so."""
+    result = open_or_update(payload, user)
+    if not result.updated:
+        return result.instance_id, None
+    if result.applied:
+        return (
+            result.instance_id,
+            f"户号 {payload['account_no']} 已有在办欠费案件 {result.case_no}，欠费已更新到该案件。",
+        )
+    return result.instance_id, (
+        f"户号 {payload['account_no']} 的在办案件 {result.case_no} 已不再接收欠费更新，本次数据已记入该案件的办理记录。"
+    )

@@ -34,3 +34,8 @@ def open_case(payload: dict, user: User | None) -> HazardCase:
             "address": customer.address, "branch": customer.branch.name}  # fmt: skip
     instance = instances.start(PROCESS, data, user, business_key=case_no)
     return HazardCase(instance.id, case_no)
+
+
+def from_start_page(payload: dict, user: User) -> tuple[int, None]:
+    """The start page (发起：安全隐患整改及停复气): the inspector records the hazard as the API does."""
+    return open_case(payload, user).instance_id, None

@@ -30,6 +30,7 @@ def register_web(app: Flask) -> None:
         common,
         inbox,
         login,
+        outbox,
         overview,
         pickers,
         start,

@@ -1,7 +1,7 @@
 """case_index: what the case list searches by (customer, phone tail, account, unit), and indexes for its scope.
 
 Revision ID: 20261129_case_index
-Revises: 20261129_overview_indexes
+Revises: 20261129_owners
 Created: 2026-11-29
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261129_case_index"
-down_revision = "20261129_overview_indexes"
+down_revision = "20261129_owners"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,5 @@
-"""A real GasFlow server on a free localhost port (thread, temp SQLite) and Debian's chromium through Playwright.
+"""A real GasFlow server on a free localhost port (thread, temp SQLite) with the company's diagrams and the demo
+directory (README), and Debian's chromium through Playwright.
 
 Playwright never downloads a browser here: it launches /usr/bin/chromium (installed by `make test`). The suite runs on
 SQLite only; the pages' behaviour on PostgreSQL is covered by tests/web/test_pages*.py through the shared fixtures.
@@ -71,15 +72,18 @@ def server(tmp_path_factory):
         database_url=url,
         instance_dir=folder / "instance",
         processes_dir=ROOT / "processes",
-        forms_dir=FIXTURES / "forms",
+        forms_dir=ROOT / "forms",
+        extra_forms_dirs=(FIXTURES / "forms",),
         secret_key="browser-test-secret",
         time_travel=True,
+        password_hash_method="pbkdf2:sha256:1000",
     )
     application = create_app(settings)
     with application.app_context():
         calendar_admin.seed_from_package()
         demo.load_directory()
         definitions.deploy(SLA_SAMPLE.encode("utf-8"), "platform_sample.bpmn")
+        list(definitions.deploy_paths([ROOT / "processes"]))  # the company's diagrams, for the journeys
     http = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -133,3 +137,41 @@ def sign_in(page, base: str, username: str, password: str = DEMO_PASSWORD) -> No
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def person(open_page, server):
+    """person("lz_staff", "hazard") -> a journey.Person signed in as that demo user, screenshots to artifacts/hazard/."""
+    from tests.browser.journey import Person
+
+    def make(username: str, journey: str) -> Person:
+        return Person(open_page(username), server.url, username, ARTIFACTS / journey)
+
+    return make
+
+
+@pytest.fixture
+def clock_at(server):
+    """Move the server's clock (setup, never a person's step); reset after the test."""
+    from app.platform import clock_admin
+
+    def move(moment):
+        server.call(clock_admin.set_clock, moment)
+
+    yield move
+    server.call(clock_admin.reset_clock)
+
+
+def add_customer(server, data: dict) -> None:
+    """Setup: a customer in the archive, as the archive office would add them (once per server)."""
+    from app.core.errors import NotFound
+    from app.customers import records
+    from app.org import users
+
+    def run():
+        try:
+            records.by_account(data["account_no"])  # already there: another test of this session added it
+        except NotFound:
+            records.create(data, users.get_by_username("admin"))
+
+    server.call(run)

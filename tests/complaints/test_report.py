@@ -258,3 +258,22 @@ def test_C14_2_on_the_1st_the_leader_is_told_once_per_month(month, at):
     at("2026-05-01T06:00:01+08:00")
     april = complaint_report_notice.monthly_job()
     assert april is not None and april.business_key == "YB202604" and _notices() == 2
+
+
+def test_C14_2_the_leaders_read_task_links_to_the_report_with_its_charts(month, at, app, client):
+    from tests.web.test_pages import sign_in
+
+    iid = _received(month, at, "2026-03-02T09:00:00+08:00", "13900000001", "抄表服务")
+    _ruled(month, iid, VALID)
+    at("2026-04-01T06:00:00+08:00")
+    notice = complaint_report_notice.monthly_job()
+    [task] = _open(notice.id).values()
+    browser = sign_in(app, "fg_leader")
+    page = browser.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert '<a href="/reports/complaints/monthly?month=2026-03">查看 2026-03 有效投诉月报（含图表）</a>' in page
+    report = browser.get("/reports/complaints/monthly?month=2026-03").get_data(as_text=True)
+    for key in ("by_channel", "by_severity", "by_reason"):
+        assert f'data-chart="breakdown" data-key="{key}"' in report
+    assert 'data-chart="on-time-units"' in report
+    data = client.get("/api/v1/reports/complaints/monthly?month=2026-03", headers=month["fg_leader"].headers).json
+    assert sum(item["count"] for item in data["by_channel"]) == 1 and data["by_reason"][0]["label"]

@@ -207,3 +207,54 @@ def test_company_settings_refuse_non_admins_with_the_chinese_403_page(app, cases
         text = response.get_data(as_text=True)
         assert response.status_code == 403 and "没有权限" in text and "需要以下角色之一：admin" in text
     assert company_settings.get("arrears_notice_days") == 7
+
+
+def _ids(html: str) -> set[str]:
+    return set(re.findall(r'data-field="([^"]+)"', html))
+
+
+def test_arrears_start_page_opens_the_case_as_billing_does_and_keeps_bad_input(app, cases):
+    """Issue 11 §6: /start/arrears_disconnection showed the generic form and failed with a NameError."""
+    staff = sign_in(app, "lz_staff")
+    page = staff.get("/start/arrears_disconnection").get_data(as_text=True)
+    assert _ids(page) == {"account_no", "amount_owed", "since", "billing_ref"} and "业务编号" not in page
+    refused = staff.post("/start/arrears_disconnection",
+                         {"account_no": ARREARS_ACCOUNT, "amount_owed": "0", "since": "2026-01-01"})  # fmt: skip
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "必须大于 0" in html and 'value="2026-01-01"' in html
+    assert arrears.open_case_of(ARREARS_ACCOUNT) is None  # nothing saved
+    done = staff.post("/start/arrears_disconnection",
+                      {"account_no": ARREARS_ACCOUNT, "amount_owed": "300.5", "since": "2026-01-01"})  # fmt: skip
+    case = arrears.open_case_of(ARREARS_ACCOUNT)
+    assert done.status_code == 303 and done.headers["Location"] == f"/cases/{case.id}"
+    data = instances.case_data(case)
+    assert data["branch"] == "利州区分公司" and data["customer_name"] == "张三" and case.business_key.startswith("QF")
+    again = staff.post("/start/arrears_disconnection",
+                       {"account_no": ARREARS_ACCOUNT, "amount_owed": "420", "since": "2026-01-01"},
+                       follow_redirects=True)  # fmt: skip
+    assert f"已有在办欠费案件 {case.business_key}，欠费已更新到该案件" in again.get_data(as_text=True)
+    assert instances.case_data(instances.get(case.id))["amount_owed"] == 420  # one open case per account (S24.6)
+
+
+def test_hazard_start_page_takes_its_own_start_form(app, cases):
+    """Issue 11 §6: the hazard start page ignored its start form (no hazard description, no time found)."""
+    staff = sign_in(app, "lz_staff")
+    assert _ids(staff.get("/start/hazard_disconnection").get_data(as_text=True)) == {
+        "account_no", "hazard_description", "found_at", "found_by"
+    }  # fmt: skip
+    refused = staff.post("/start/hazard_disconnection", {"account_no": HAZARD_ACCOUNT, "found_at": "2026-03-02T09:00"})
+    assert refused.status_code == 422 and "必填" in refused.get_data(as_text=True)
+    done = staff.post(
+        "/start/hazard_disconnection",
+        {
+            "account_no": HAZARD_ACCOUNT,
+            "found_at": "2026-03-02T09:00",
+            "hazard_description": "私接橡胶软管",
+            "found_by": "lz_staff",
+        },
+    )
+    assert done.status_code == 303
+    case = instances.get(int(done.headers["Location"].rsplit("/", 1)[1]))
+    data = instances.case_data(case)
+    assert data["hazard_description"] == "私接橡胶软管" and data["found_at"] == "2026-03-02T09:00:00+08:00"
+    assert data["branch"] == "利州区分公司" and case.business_key.startswith("YH")

@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 
 from app import clock
-from app.core.registry import registry
+from app.core.registry import allowed_by, registry
 from app.models import ROLES
 from app.platform import inbox as inbox_views
+from app.platform.overview import require_overview
 from app.web.auth import current_user
 from app.web.pages.schema_form import choices_of
 
@@ -112,4 +113,5 @@ def install_template_helpers(app: Flask) -> None:
         if user is None or not request.endpoint or request.path.startswith("/api/"):
             return {"me": None}
         links = [link for link in registry().menu if link.visible(user)]  # what the business areas add (办理)
-        return {"me": user, "views": inbox_views.VIEWS, "view_counts": inbox_views.counts(user), "area_links": links}
+        return {"me": user, "views": inbox_views.VIEWS, "view_counts": inbox_views.counts(user), "area_links": links,
+                "show_overview": allowed_by(require_overview)(user)}  # fmt: skip

@@ -16,7 +16,7 @@ from app.web.pages.schema_form import field_errors, fields_of, loose_errors, par
 @pages.get("/start")
 @signed_in
 def start_list(user):
-    processes = definitions.list_latest()
+    processes = [p for p in definitions.list_live() if start_forms.may_start(p.key, user)]
     own = (
         registry().start_pages
     )  # an area's own start page (e.g. the hotline's fast complaint intake) replaces the form
@@ -25,6 +25,14 @@ def start_list(user):
         for p in processes
     }
     return render_template("start/index.html", processes=processes, start_urls=urls)
+
+
+def _wants_lookup(schema: dict) -> bool:
+    """The archive lookup box fills plain customer fields; a customer picker does its own lookup."""
+    props = schema.get("properties", {})
+    account = props.get("account_no", {})
+    picker = (account.get("x-ui") or {}).get("widget") == "customer-picker" if isinstance(account, dict) else False
+    return not picker and ("customer_name" in props or "account_no" in props)
 
 
 def _render(process_key: str, values: dict, errors: dict, loose: list[str], business_key: str, status: int = 200):
@@ -37,7 +45,8 @@ def _render(process_key: str, values: dict, errors: dict, loose: list[str], busi
             fields=fields_of(schema, values, errors),
             loose_errors=loose + loose_errors(schema, errors),
             business_key=business_key,
-            lookup="customer_name" in schema.get("properties", {}) or "account_no" in schema.get("properties", {}),
+            numbered_by_area=start_forms.area_start(process_key) is not None,
+            lookup=_wants_lookup(schema),
         ),
         status,
     )
@@ -58,11 +67,11 @@ def start_submit(user, process_key: str):
     data = {k: v for k, v in data.items() if v is not None}
     business_key = request.form.get("business_key", "").strip()[:64]
     try:
-        instance = start_forms.start_case(process_key, data, user, business_key)
+        instance, note = start_forms.start_case(process_key, data, user, business_key)
     except Invalid as err:
         errors, loose = field_errors(err.extra.get("errors", []))
         return _render(process_key, data, errors, loose or ([] if errors else [plain(err.detail)]), business_key, 422)
-    flash(f"已发起，案件编号 {instance.business_key or instance.id}。", "ok")
+    flash(note or f"已发起，案件编号 {instance.business_key or instance.id}。", "ok")
     return redirect(url_for("pages.case", instance_id=instance.id), code=303)
 
 
