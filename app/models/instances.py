@@ -132,7 +132,7 @@ class CaseIndex(db.Model):
 
     __tablename__ = "case_index"
 
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
     # Collated "C" on PostgreSQL, like the archive's search keys: a prefix search is an index range on both databases.
     customer_name: Mapped[str | None] = mapped_column(_search_key(64))
     phone_tail: Mapped[str | None] = mapped_column(String(4))

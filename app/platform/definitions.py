@@ -84,8 +84,11 @@ def store(
     """The version for this diagram and its forms (a new one, or the one with the same content). Not made live."""
     parsed = validate(content, filename, edited_forms)
     pinned = _forms_snapshot(parsed, edited_forms)
-    forms_text = json.dumps(pinned, ensure_ascii=False, sort_keys=True)
-    content_hash = hashlib.sha256(content + b"\0" + forms_text.encode("utf-8")).hexdigest()
+    # The hash is over the canonical (sorted) text; the stored text keeps each form's field order, which is the order
+    # the task page shows the fields in.
+    canonical = json.dumps(pinned, ensure_ascii=False, sort_keys=True)
+    forms_text = json.dumps(pinned, ensure_ascii=False)
+    content_hash = hashlib.sha256(content + b"\0" + canonical.encode("utf-8")).hexdigest()
     existing = db.session.scalar(
         select(ProcessDefinition).where(
             ProcessDefinition.key == parsed.key, ProcessDefinition.content_hash == content_hash
