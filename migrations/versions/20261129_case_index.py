@@ -21,7 +21,9 @@ def _search_key(length: int):
 def upgrade():
     op.create_table(
         "case_index",
-        sa.Column("instance_id", sa.Integer(), sa.ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "instance_id", sa.Integer(), sa.ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("customer_name", _search_key(64), nullable=True),
         sa.Column("phone_tail", sa.String(length=4), nullable=True),
         sa.Column("account_no", _search_key(32), nullable=True),

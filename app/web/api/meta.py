@@ -135,6 +135,29 @@ PATHS: dict[str, dict] = {
     "/api/v1/tasks/{task_id}/delegate": {
         "post": op("Hand to another candidate", params=[TASK_ID], body=json_ref("Delegate"))
     },
+    "/api/v1/tasks/{task_id}/reassign": {
+        "post": op(
+            "Move an open task to a person (to_user) or a unit (to_group) with a reason (the unit's head or an "
+            "administrator); recorded as a 'reassigned' event",
+            params=[TASK_ID],
+            body={
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["reason"],
+                        "properties": {
+                            "to_user": {"type": "string"},
+                            "to_group": {"type": "string"},
+                            "reason": {"type": "string", "maxLength": 500},
+                        },
+                    }
+                }
+            },
+        )
+    },
+    "/api/v1/tasks/unstaffed": {
+        "get": op("Open tasks whose group has nobody now (无人办理), within what the head or administrator oversees")
+    },
     "/api/v1/tasks/{task_id}/complete": {
         "post": op("Complete with form data", params=[TASK_ID], body=json_ref("Complete"))
     },
