@@ -6,7 +6,7 @@ from app.models.customers import CLASSES, SUPPLY_STATUSES, Customer, CustomerPho
 from app.models.definitions import ProcessDefinition, ProcessDraft, ProcessRelease
 from app.models.directory import CONFLICT_KINDS, ConflictDeclaration
 from app.models.history import AppSetting, Event
-from app.models.instances import Correlation, HumanTask, ProcessInstance, Timer
+from app.models.instances import CaseIndex, Correlation, HumanTask, ProcessInstance, Timer
 from app.models.messages import UnmatchedMessage
 from app.models.org import ROLES, Unit, User, UserRole
 from app.models.outbox import OUTBOX_STATUSES, OutboxMessage
@@ -28,6 +28,7 @@ __all__ = [
     "AppSetting",
     "CalendarDay",
     "CalendarYear",
+    "CaseIndex",
     "Correlation",
     "Event",
     "HumanTask",

@@ -12,6 +12,7 @@ from app.core.errors import ServiceError
 def register_web(app: Flask) -> None:
     from app.web.api import (  # noqa: F401  (routes register on import)
         calendar,
+        cases,
         customers,
         definitions,
         directory,
@@ -25,6 +26,7 @@ def register_web(app: Flask) -> None:
     from app.web.pages import (  # noqa: F401  (routes register on import)
         admin,
         case,
+        case_list,
         common,
         inbox,
         login,

@@ -174,7 +174,11 @@
     if (chips) {
       chips.addEventListener("click", (event) => {
         const remove = event.target.closest("button.remove");
-        if (remove) { remove.closest("li.chip").remove(); search.focus(); }
+        if (!remove) return;
+        // Focus first, remove after: htmx remembers the last button clicked in a form, and a button taken out of
+        // the page while it is remembered breaks the form's next htmx request (the 'htmx-internal-data' error).
+        search.focus();
+        setTimeout(() => remove.closest("li.chip").remove(), 0);
       });
     }
   }
