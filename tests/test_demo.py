@@ -48,6 +48,13 @@ def test_demo_cases_show_every_flow_at_every_stage_once_and_replay(app, at):
     for task in ready:  # nobody's inbox is a dead end: each open task has someone who may work it
         assert task.assignee_id is not None or any(tasks.is_candidate(task, u) for u in people), task.candidate_group
 
+    for username in ("kf_agent", "kf_head", "lz_staff", "lz_head", "jj_staff", "fg_leader", "aq_head", "jd_head"):
+        user = db.session.scalar(select(User).where(User.username == username))
+        assert tasks.inbox(user, tasks.InboxQuery(scope="all"))[1] > 0, f"{username} would open an empty inbox"
+    for username in ("kf_agent", "lz_staff"):  # work in hand, in 我的待办
+        user = db.session.scalar(select(User).where(User.username == username))
+        assert tasks.inbox(user, tasks.InboxQuery(scope="mine"))[1] > 0, username
+
     cases = db.session.scalar(select(db.func.count()).select_from(ProcessInstance))
     assert demo.load_cases() == []  # idempotent
     assert db.session.scalar(select(db.func.count()).select_from(ProcessInstance)) == cases
