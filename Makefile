@@ -15,9 +15,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# bpmn-js and htmx, served to the pages from node_modules (nothing third-party is committed).
-$(NODE_STAMP): package.json package-lock.json
+# bpmn-js and htmx, served to the pages from node_modules (nothing third-party is committed). The owners' modeler
+# (bpmn-js + properties panel + bpmnlint + token simulation) needs a bundler: esbuild, a devDependency, bundles our
+# sources in app/owners/static/src into the ignored app/owners/static/build (docs/owners.md).
+OWNERS_SRC   := app/owners/static/src
+OWNERS_BUILD := app/owners/static/build
+$(NODE_STAMP): package.json package-lock.json $(wildcard $(OWNERS_SRC)/*)
 	npm ci --no-audit --no-fund
+	node $(OWNERS_SRC)/pack-lint.mjs
+	node_modules/.bin/esbuild $(OWNERS_SRC)/modeler.js $(OWNERS_SRC)/diff.js --bundle --minify --format=iife \
+		--target=es2020 --loader:.svg=text --outdir=$(OWNERS_BUILD) --log-level=warning
 	touch $(NODE_STAMP)
 
 # A CJK font: the printable notices (PDF, S24.6) need it, and it makes the browser screenshots readable.

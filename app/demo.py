@@ -34,6 +34,8 @@ DEMO_USERS = [
     ("cx_staff", "吴师傅", "苍溪县分公司", ["staff"], None),
     ("jj_staff", "郑监察", "纪检监审法务部", ["staff"], None),
     ("owner", "陈流程", "客服中心", ["staff", "process_owner"], "kf_head"),
+    # A second process owner: a process change is reviewed by an owner who is not its author (issue 14).
+    ("owner2", "林流程", "纪检监审法务部", ["staff", "process_owner"], None),
     ("auditor", "冯审计", "纪检监审法务部", ["staff", "auditor"], None),
     ("fg_leader", "钱副总", "分管领导", ["staff"], None),
 ]

@@ -30,16 +30,21 @@ main.add_command(calendar_group)
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--publish", is_flag=True, help="make these files live even over a version published in the browser after review"
+)
 @with_appcontext
-def deploy(paths: tuple[Path, ...]) -> None:
-    """Deploy BPMN files (default: processes/). Idempotent: unchanged files keep their version."""
+def deploy(paths: tuple[Path, ...], publish: bool) -> None:
+    """Deploy BPMN files (default: processes/) with the forms they name, and say which version is live afterwards.
+    Idempotent: unchanged files keep their version. A version published in the browser after review stays live
+    unless --publish is given (the line says so)."""
     from app import engine
     from app.platform import definitions
 
     targets = list(paths) or [current_app.config["GASFLOW"].processes_dir]
     try:
-        for row, created in definitions.deploy_paths(targets):
-            click.echo(f"{row.key} v{row.version} {'deployed' if created else 'unchanged'}")
+        for outcome in definitions.deploy_paths(targets, publish=publish):
+            click.echo(outcome.describe(), err=bool(outcome.warning))
     except engine.BpmnInvalid as err:
         for problem in err.problems:
             click.echo(str(problem), err=True)
@@ -221,8 +226,8 @@ def setup(demo: bool) -> None:
         click.echo(f"history: {keyed} earlier event(s) keyed")
     added = calendar_admin.seed_from_package()
     click.echo(f"calendar: {added} day(s) added")
-    for row, created in definitions.deploy_paths([current_app.config["GASFLOW"].processes_dir]):
-        click.echo(f"{row.key} v{row.version} {'deployed' if created else 'unchanged'}")
+    for outcome in definitions.deploy_paths([current_app.config["GASFLOW"].processes_dir]):
+        click.echo(outcome.describe(), err=bool(outcome.warning))
     if demo:  # the demo directory (staff, customer managers) and a few thousand customers, as `gasflow demo` makes
         for line in demo_service.load_full_directory():
             click.echo(line)

@@ -86,7 +86,7 @@ def monthly_job() -> ProcessInstance | None:
     if month is None or noticed(month) is not None:
         return None
     try:
-        definitions.latest(REPORT_PROCESS)
+        definitions.live(REPORT_PROCESS)
     except NotFound:
         log.warning("%s is not deployed: the monthly complaint report waits (gasflow deploy)", REPORT_PROCESS)
         return None

@@ -203,17 +203,7 @@ class Engine:
         times (only READY tasks are reset and predicted again)."""
         with clock.pinned(at):
             workflow, id_seq = self._load(old, state_json)
-            top, subs = diff_workflow(_SERIALIZER_REGISTRY, workflow, new.spec, new.subprocess_specs)
-            removed = {t.task_spec.name for t in top.removed}
-            for sub in subs.values():
-                if sub is None:
-                    raise MigrationRefused("新版本缺少实例正在使用的子流程，不能迁移 (a subprocess in use is missing)")
-                removed |= {t.task_spec.name for t in sub.removed}
-            if removed:
-                names = "、".join(sorted(old.element_names.get(r, r) for r in removed))
-                raise MigrationRefused(
-                    f"新版本删除了本实例已经过或正在进行的环节：{names}，不能迁移 (removed: {sorted(removed)})"
-                )
+            top, subs = self._migration_diff(old, new, workflow)
             with shims.task_ids(seed, id_seq) as ids:
                 before = self._before(workflow)
                 migrate_workflow(top, workflow, new.spec, reset_mask=TaskState.READY)
@@ -222,6 +212,32 @@ class Engine:
                     migrate_workflow(sub_diff, sub, new.subprocess_specs[sub.spec.name], reset_mask=TaskState.READY)
                 workflow.subprocess_specs = new.subprocess_specs
                 return self._run(new, seed, workflow, ids, before=before, fired=[])
+
+    @staticmethod
+    def _migration_diff(old: Definition, new: Definition, workflow: BpmnWorkflow):
+        """The engine's diff of a running workflow against the new spec; MigrationRefused (the 409 rule) when a task
+        it used — done or open — has no counterpart there."""
+        top, subs = diff_workflow(_SERIALIZER_REGISTRY, workflow, new.spec, new.subprocess_specs)
+        removed = {t.task_spec.name for t in top.removed}
+        for sub in subs.values():
+            if sub is None:
+                raise MigrationRefused("新版本缺少实例正在使用的子流程，不能迁移 (a subprocess in use is missing)")
+            removed |= {t.task_spec.name for t in sub.removed}
+        if removed:
+            names = "、".join(sorted(old.element_names.get(r, r) for r in removed))
+            raise MigrationRefused(
+                f"新版本删除了本实例已经过或正在进行的环节：{names}，不能迁移 (removed: {sorted(removed)})"
+            )
+        return top, subs
+
+    def migration_dry_run(self, old: Definition, new: Definition, state_json: str) -> str | None:
+        """Why this instance cannot move to ``new`` (None when it can); nothing is changed or kept."""
+        workflow, _ = self._load(old, state_json)
+        try:
+            self._migration_diff(old, new, workflow)
+        except MigrationRefused as err:
+            return err.message
+        return None
 
     # -- read-only views ----------------------------------------------------------------------------------------
     def task_data(self, definition: Definition, state_json: str, task_id: str) -> dict:

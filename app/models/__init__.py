@@ -3,7 +3,7 @@
 from app.models.audit import AuditAccess, AuditJob, Seal, SealLeaf
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.customers import CLASSES, SUPPLY_STATUSES, Customer, CustomerPhone, CustomerView
-from app.models.definitions import ProcessDefinition
+from app.models.definitions import ProcessDefinition, ProcessDraft, ProcessRelease
 from app.models.directory import CONFLICT_KINDS, ConflictDeclaration
 from app.models.history import AppSetting, Event
 from app.models.instances import Correlation, HumanTask, ProcessInstance, Timer
@@ -33,6 +33,8 @@ __all__ = [
     "HumanTask",
     "OutboxMessage",
     "ProcessDefinition",
+    "ProcessDraft",
+    "ProcessRelease",
     "ProcessInstance",
     "Timer",
     "UnmatchedMessage",

@@ -95,13 +95,15 @@ def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
 def field_titles(instance: ProcessInstance) -> dict[str, dict]:
     """Field name -> its schema (for the title and choice labels), from the start form and every task form."""
     definition = runtime().definition(instance.definition_id)
-    fields: dict[str, dict] = dict(start_forms.start_schema(instance.process_key, definition).get("properties", {}))
+    fields: dict[str, dict] = dict(
+        start_forms.start_schema(instance.process_key, definition, instance.definition_id).get("properties", {})
+    )
     for task in definition.user_tasks.values():
         form_key = task.properties.get("formKey")
         if not form_key:
             continue
         try:
-            schema = forms.load_form(instance.process_key, form_key)
+            schema = forms.load_form(instance.process_key, form_key, instance.definition_id)
         except ServiceError:
             continue  # a form removed since deployment: show the raw field name
         for name, prop in schema.get("properties", {}).items():

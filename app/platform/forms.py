@@ -1,4 +1,9 @@
-"""Task forms: JSON Schema (draft 2020-12) files under forms/<process>/<formKey>.json, plus UI hints."""
+"""Task forms: JSON Schema (draft 2020-12) files under forms/<process>/<formKey>.json, plus UI hints.
+
+Each deployed version pins the forms it was published with (``process_definition.forms_json``): a task, a start
+page or a completion reads the form of its case's version, so a form published later never changes under a running
+case. Files on disk are only read when a version is stored (and for rows from before pinning).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ from pathlib import Path
 from flask import current_app
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
+from sqlalchemy import select
 
 from app.core.errors import Invalid, NotFound
+from app.extensions import db
+from app.models import ProcessDefinition, ProcessInstance, ProcessRelease
 from app.platform import pickers, validation_messages
 
 
@@ -28,7 +36,15 @@ def _load(path: str, mtime: float) -> dict:
     return schema
 
 
-def load_form(process_key: str, form_key: str) -> dict:
+def keys_on_disk(process_key: str) -> list[str]:
+    """The forms of a process in forms/<process>/ (and the extra form folders)."""
+    settings = current_app.config["GASFLOW"]
+    places = [Path(settings.forms_dir), *map(Path, settings.extra_forms_dirs)]
+    return sorted({p.stem for place in places for p in (place / process_key).glob("*.json")})
+
+
+def load_file(process_key: str, form_key: str) -> dict:
+    """The form as it is on disk now (what a new version pins)."""
     path = form_path(process_key, form_key)
     if not path.is_file():
         raise NotFound(f"表单 {process_key}/{form_key}.json 不存在 (form file missing)")
@@ -36,6 +52,60 @@ def load_form(process_key: str, form_key: str) -> dict:
         return _load(str(path), path.stat().st_mtime)
     except (ValueError, SchemaError) as err:
         raise Invalid(f"表单 {process_key}/{form_key}.json 无效: {err}") from None
+
+
+def check_schema(schema: object) -> list[str]:
+    """Why a schema typed in the browser cannot be a form (empty when it can)."""
+    if not isinstance(schema, dict):
+        return ["表单必须是 JSON 对象 (a form is a JSON object)"]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as err:
+        return [f"不是有效的 JSON Schema：{err.message} (invalid JSON Schema)"]
+    if schema.get("type", "object") != "object" or not isinstance(schema.get("properties", {}), dict):
+        return ["表单的顶层必须是 type: object 并带 properties (the top level must be an object with properties)"]
+    return []
+
+
+def _pinned_cache() -> dict[int, dict]:
+    return current_app.extensions.setdefault("gasflow_pinned_forms", {})
+
+
+def pinned(definition_id: int) -> dict[str, dict] | None:
+    """The forms a version pins (versions never change, so they are kept in memory); None for rows from before."""
+    cache = _pinned_cache()
+    if definition_id not in cache:
+        text = db.session.scalar(select(ProcessDefinition.forms_json).where(ProcessDefinition.id == definition_id))
+        cache[definition_id] = json.loads(text) if text else None
+    return cache[definition_id]
+
+
+def _live_definition_id(process_key: str) -> int | None:
+    release = select(ProcessRelease.definition_id).where(ProcessRelease.key == process_key)
+    found = db.session.scalar(release.order_by(ProcessRelease.id.desc()).limit(1))
+    if found is not None:
+        return found
+    newest = select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)
+    return db.session.scalar(newest.order_by(ProcessDefinition.version.desc()).limit(1))
+
+
+def load_form(process_key: str, form_key: str, definition_id: int | None = None) -> dict:
+    """The form of that version (default: the live version of the process), else the file on disk."""
+    if definition_id is None:
+        definition_id = _live_definition_id(process_key)
+    forms = pinned(definition_id) if definition_id is not None else None
+    if forms and form_key in forms:
+        return forms[form_key]
+    return load_file(process_key, form_key)
+
+
+def instance_definition(instance_id: int) -> int | None:
+    return db.session.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == instance_id))
+
+
+def load_task_form(task) -> dict:
+    """The form of an inbox task, as its case's version pinned it."""
+    return load_form(task.process_key, task.form_key, instance_definition(task.instance_id))
 
 
 def form_problems(schema: dict, data: dict) -> list[dict]:
@@ -80,7 +150,7 @@ def _summary(problems: list[dict]) -> str:
     return "；".join(p["message"] for p in problems[:3]) + more
 
 
-def validate(process_key: str, form_key: str | None, data: dict) -> dict:
+def validate(process_key: str, form_key: str | None, data: dict, definition_id: int | None = None) -> dict:
     """Data for a task: checked against its form; a task without a form takes no data."""
     if not isinstance(data, dict):
         raise Invalid("表单数据必须是 JSON 对象 (data must be an object)")
@@ -88,7 +158,7 @@ def validate(process_key: str, form_key: str | None, data: dict) -> dict:
         if data:
             raise Invalid("此任务没有表单，不接受数据 (this task has no form and takes no data)", fields=sorted(data))
         return {}
-    schema = load_form(process_key, form_key)
+    schema = load_form(process_key, form_key, definition_id)
     problems = form_problems(schema, data)
     if problems:
         raise Invalid(f"表单有误：{_summary(problems)} (form data invalid)", errors=problems)

@@ -33,7 +33,7 @@ def start(process_key: str, data: dict, user: User | None, business_key: str | N
     if not isinstance(data, dict):
         raise Invalid("data 必须是 JSON 对象 (data must be an object)")
     data = as_recorded(data)
-    row = definitions.latest(process_key)
+    row = definitions.live(process_key)
     runtime().definition(row.id)  # parse (and cache) before the instance row exists: a broken diagram writes nothing
     now = clock.now()
     actor_id = user.id if user is not None else None
@@ -86,8 +86,8 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
     if task.state != "ready":
         raise Conflict("任务已办结或已取消 (task already completed or cancelled)")
     _check_may_work(task, user)
-    data = forms.validate(task.process_key, task.form_key, data)
     instance = read_live(task.instance_id)
+    data = forms.validate(task.process_key, task.form_key, data, instance.definition_id)  # its version's form
     if expected_revision is not None and expected_revision != instance.revision:
         raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision)")
     if task_rules.has_rule(task.process_key, task.form_key):

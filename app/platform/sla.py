@@ -145,3 +145,33 @@ def recompute_provisional_tasks() -> int:
         )
         changed += 1
     return changed
+
+
+@writes
+def recompute_instance_tasks(instance_id: int) -> int:
+    """The open tasks of one instance get their deadline computed again from the properties of the version it now
+    runs on (after a migration, when the process owner chose to recompute: issue 14 §7); one "deadline_recomputed"
+    event each. Counted from the task's creation (or its slaFrom field), as the first time."""
+    instance = db.session.get(ProcessInstance, instance_id, populate_existing=True)
+    definition = runtime().definition(instance.definition_id)
+    now = clock.now()
+    changed = 0
+    for task in db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
+    ):
+        info = definition.user_tasks.get(task.spec_name)
+        if info is None:
+            continue
+        data = runtime().engine.task_data(definition, instance.state_json, task.id)
+        due = due_for(info.properties, data, task.created_at)
+        if due.at == task.due_at:
+            continue
+        old_due, task.due_at, task.due_provisional, task.sla_kind = task.due_at, due.at, due.provisional, due.kind
+        if task.breached_at is not None and (due.at is None or due.at > now):
+            task.breached_at = None
+        payload = {"spec_name": task.spec_name, "old_due_at": old_due.isoformat() if old_due else None,
+                   "due_at": due.at.isoformat() if due.at else None, "provisional": due.provisional,
+                   "why": "migrated"}  # fmt: skip
+        history.append(instance_id, [NewEvent("deadline_recomputed", now, "system", task_id=task.id, payload=payload)])
+        changed += 1
+    return changed

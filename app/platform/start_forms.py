@@ -10,10 +10,13 @@ projections.SUBJECT_FIELDS), the branch that will work it, and a note.
 from __future__ import annotations
 
 from app import engine
+from app.core.errors import Forbidden
 from app.core.registry import StartUseCase, registry
 from app.models import ProcessInstance, User
 from app.platform import definitions, forms, instances
 from app.platform.runtime import runtime
+
+GENERIC_FIELDS = ("customer_name", "phone", "account_no", "branch", "note")
 
 
 def _generic_schema() -> dict:
@@ -35,22 +38,36 @@ def area_start(process_key: str) -> StartUseCase | None:
     return registry().start_use_cases.get(process_key)
 
 
-def start_schema(process_key: str, definition: engine.Definition) -> dict:
+def start_schema(process_key: str, definition: engine.Definition, definition_id: int | None = None) -> dict:
     own = area_start(process_key)
     form_key = definition.properties.get("startFormKey") or (own.form_key if own else None)
-    return forms.load_form(process_key, form_key) if form_key else _generic_schema()
+    return forms.load_form(process_key, form_key, definition_id) if form_key else _generic_schema()
 
 
 def schema_for(process_key: str) -> tuple[str, dict]:
     """(process name, start schema) of the newest version."""
-    row = definitions.latest(process_key)
-    return row.name, start_schema(row.key, runtime().definition(row.id))
+    row = definitions.live(process_key)
+    return row.name, start_schema(row.key, runtime().definition(row.id), row.id)
+
+
+def _start_roles(process_key: str) -> set[str]:
+    roles = runtime().definition(definitions.live(process_key).id).properties.get("startRoles") or ""
+    return {r.strip() for r in roles.split(",") if r.strip()}
+
+
+def may_start(process_key: str, user: User) -> bool:
+    """A process with the property ``startRoles`` (e.g. process_change: process_owner) is listed only for users with
+    one of those roles; it starts from its own page (the start list links there), never from the generic form."""
+    roles = _start_roles(process_key)
+    return not roles or bool(roles & user.roles)
 
 
 def start_case(
     process_key: str, data: dict, user: User, business_key: str | None
 ) -> tuple[ProcessInstance, str | None]:
     """The new case (or, for an area's start use case, the open case the data went to) and a note when not new."""
+    if _start_roles(process_key):
+        raise Forbidden("此流程只能在其专用页面发起 (this process starts from its own page only)")
     _, schema = schema_for(process_key)
     forms.require_schema(schema, data, "表单")
     own = area_start(process_key)

@@ -157,8 +157,14 @@ def recompute_calendar_timers(since: datetime) -> int:
     return changed
 
 
+def recompute_instance_timers(instance_id: int) -> int:
+    """Every waiting (non-cycle) timer of one instance evaluated again from its diagram's current expression — after
+    a migration, when the process owner chose to recompute (issue 14 §7). 1 if any moved."""
+    return _recompute_instance(instance_id, "")
+
+
 @writes
-def _recompute_instance(instance_id: int) -> int:
+def _recompute_instance(instance_id: int, uses: str = CALENDAR_FUNCTION) -> int:
     instance = db.session.get(ProcessInstance, instance_id, populate_existing=True)
     if instance is None or instance.status != "running":
         return 0
@@ -168,9 +174,7 @@ def _recompute_instance(instance_id: int) -> int:
     now = clock.now()
     with script_functions.recording() as calls:
         result = run_engine(
-            lambda: runtime().engine.reevaluate_timers(
-                definition, instance.state_json, seed_of(instance), now, CALENDAR_FUNCTION
-            )
+            lambda: runtime().engine.reevaluate_timers(definition, instance.state_json, seed_of(instance), now, uses)
         )
     moved = [
         {"task_id": t.task_id, "spec_name": t.spec_name, "old_due_at": before[t.task_id].due_at.isoformat(),
@@ -184,7 +188,7 @@ def _recompute_instance(instance_id: int) -> int:
         "timers_recomputed",
         now,
         "system",
-        payload={"uses": CALENDAR_FUNCTION, "timers": moved, **calls.payload()},
+        payload={"uses": uses, "timers": moved, **calls.payload()},
         state_digest=result.digest,
     )
     save_step(instance, definition, result, now, [event])

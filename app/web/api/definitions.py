@@ -20,8 +20,8 @@ def _definition_json(row) -> dict:
 
 @api.get("/definitions")
 @login_required
-def list_definitions(user):
-    return jsonify({"definitions": [_definition_json(r) for r in definitions.list_latest()]})
+def list_definitions(user):  # the live version of each process
+    return jsonify({"definitions": [_definition_json(r) for r in definitions.list_live()]})
 
 
 @api.post("/definitions")
@@ -32,11 +32,15 @@ def deploy_definition(user):
     if not content:
         raise BadRequest("请求体应为 BPMN XML (send the BPMN XML as the request body)")
     filename = request.args.get("filename") or "upload.bpmn"
+    publish = request.args.get("publish") == "1"
     try:
-        row, created = definitions.deploy(content, filename, user.id)
+        outcome = definitions.deploy_file(content, filename, user.id, via="api", publish=publish)
     except engine.BpmnInvalid as err:
         raise definitions.as_invalid(err) from None
-    return jsonify({**_definition_json(row), "created": created}), 201 if created else 200
+    body = {**_definition_json(outcome.row), "created": outcome.created, "live_version": outcome.live.version}
+    if outcome.warning:
+        body["warning"] = outcome.warning
+    return jsonify(body), 201 if outcome.created else 200
 
 
 @api.get("/definitions/<key>/versions/<int:number>")

@@ -11,11 +11,16 @@ from app.web.blueprints import api
 PATHS: dict[str, dict] = {
     "/api/v1/openapi.json": {"get": op("This document")},
     "/api/v1/definitions": {
-        "get": op("Latest version of every deployed process"),
+        "get": op("The live version of every deployed process"),
         "post": op(
-            "Deploy BPMN XML (process owners); 201 new version, 200 same content already deployed, 422 errors by line",
+            "Deploy BPMN XML (process owners); 201 new version, 200 same content already deployed, 422 errors by line. "
+            "The answer names live_version; over a version published in the browser after review the upload is "
+            "stored but not live (warning says so) unless publish=1",
             body={"application/xml": {"schema": {"type": "string"}}},
-            params=[query_param("filename", {"type": "string"}, "file name shown in error messages")],
+            params=[
+                query_param("filename", {"type": "string"}, "file name shown in error messages"),
+                query_param("publish", {"type": "string", "enum": ["1", "0"]}, "make it live even over a reviewed one"),
+            ],
             ok="201",
         ),
     },

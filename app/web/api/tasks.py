@@ -46,7 +46,7 @@ def get_task(user, task_id: str):
     if not tasks.may_see(task, user):
         raise Forbidden("您不能查看此任务 (not your task)")
     body = task_json(task)
-    body["form"] = forms.load_form(task.process_key, task.form_key) if task.form_key else None
+    body["form"] = forms.load_task_form(task) if task.form_key else None
     body["revision"] = instances.get(task.instance_id).revision
     return jsonify(body)
 

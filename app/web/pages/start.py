@@ -16,7 +16,7 @@ from app.web.pages.schema_form import field_errors, fields_of, loose_errors, par
 @pages.get("/start")
 @signed_in
 def start_list(user):
-    processes = definitions.list_latest()
+    processes = [p for p in definitions.list_live() if start_forms.may_start(p.key, user)]
     own = (
         registry().start_pages
     )  # an area's own start page (e.g. the hotline's fast complaint intake) replaces the form

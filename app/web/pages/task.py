@@ -34,7 +34,7 @@ def _visible_task(task_id: str, user):
 
 
 def _schema(task) -> dict:
-    return forms.load_form(task.process_key, task.form_key) if task.form_key else {"properties": {}}
+    return forms.load_task_form(task) if task.form_key else {"properties": {}}  # its case's version's form
 
 
 def _render(user, task, values: dict, errors: dict[str, str], loose: list[str], status: int = 200):

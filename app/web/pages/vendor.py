@@ -13,6 +13,10 @@ PACKAGES = {
     "bpmn-js": PROJECT_ROOT / "node_modules" / "bpmn-js" / "dist",
     "htmx": PROJECT_ROOT / "node_modules" / "htmx.org" / "dist",
     "echarts": PROJECT_ROOT / "node_modules" / "echarts" / "dist",  # charts on the overview and reports (issue 15 §9)
+    # The owners' modeler (issue 14): the stylesheets of the packages its bundle holds.
+    "properties-panel": PROJECT_ROOT / "node_modules" / "@bpmn-io" / "properties-panel" / "dist",
+    "bpmnlint-js": PROJECT_ROOT / "node_modules" / "bpmn-js-bpmnlint" / "dist",
+    "token-simulation": PROJECT_ROOT / "node_modules" / "bpmn-js-token-simulation" / "assets",
 }
 
 
