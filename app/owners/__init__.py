@@ -14,7 +14,7 @@ from app.core.registry import MenuLink, allowed_by, registry
 
 
 def register(app: Flask) -> None:
-    from app.owners import access, api, changes, pages
+    from app.owners import access, api, changes, demo, pages
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     plug.start_page(changes.PROCESS, "owners.index")  # a change starts from a draft, never from the start list
     plug.menu_link(MenuLink("流程管理", "owners.index", allowed_by(access.require_viewer)))
     plug.openapi(api.OPENAPI_PATHS)
+    plug.demo(demo.demo_cases)  # `make run`: a change waiting for review, one sent back for rework
 
 
 def cli_commands() -> list:
