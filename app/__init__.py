@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_REFRESH_EACH_REQUEST=False,  # re-sent only when changed (web/pages/common.py: concurrent requests)
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.auth for cookie sessions only; bearer calls carry no cookie
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=max(settings.max_bpmn_bytes, settings.max_task_data_bytes) + 64_000,

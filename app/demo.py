@@ -38,6 +38,10 @@ DEMO_USERS = [
     ("owner2", "林流程", "纪检监审法务部", ["staff", "process_owner"], None),
     ("auditor", "冯审计", "纪检监审法务部", ["staff", "auditor"], None),
     ("fg_leader", "钱副总", "分管领导", ["staff"], None),
+    # Every lane of the company's diagrams reaches someone (a lane without people is refused at deploy, issue 11).
+    ("jw_member", "蒋委员", "监督委员会", ["staff"], None),
+    ("aq_staff", "韩安全", "安全部", ["staff"], None),
+    ("yj_staff", "杨应急", "应急中心", ["staff"], None),
 ]
 
 

@@ -143,8 +143,9 @@ def people(app):
 
 
 @pytest.fixture
-def sample(app):
-    """The platform sample process (two lanes, gateway, boundary timer, message) deployed."""
+def sample(app, people):
+    """The platform sample process (two lanes, gateway, boundary timer, message) deployed (after the directory: a lane
+    must reach people)."""
     from app.platform import definitions
 
     row, _ = definitions.deploy(SAMPLE_BPMN.read_bytes(), SAMPLE_BPMN.name)

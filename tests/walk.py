@@ -33,14 +33,14 @@ def event_payloads(instance_id: int, kind: str) -> list[dict]:
 
 
 def demo_world(at, moment: str):
-    """The clock at ``moment``, processes/ deployed, the full demo directory and enough customers for the demo cases
+    """The clock at ``moment``, the full demo directory, processes/ deployed and enough customers for the demo cases
     (app.demo.load_cases); returns the moment."""
     from app import demo
     from app.platform import definitions
     from app.settings import PROJECT_ROOT
 
     now = at(moment)
+    demo.load_full_directory()  # first: a lane must reach people to be deployed
     list(definitions.deploy_paths([PROJECT_ROOT / "processes"]))
-    demo.load_full_directory()
     demo.load_customers(160)
     return now

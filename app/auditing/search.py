@@ -101,7 +101,7 @@ def _filtered(query: CaseQuery):
     if query.migrated:
         stmt = stmt.where(_has_event("migrated"))
     if query.reassigned:
-        stmt = stmt.where(_has_event("delegated", "unclaimed"))
+        stmt = stmt.where(_has_event("reassigned", "delegated", "unclaimed"))
     return stmt
 
 

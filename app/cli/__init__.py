@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from app import create_app
 from app.cli.calendar import calendar_group
 from app.core.errors import ServiceError
+from app.engine import BpmnInvalid
 
 
 def _fail(err: Exception) -> None:
@@ -234,7 +235,7 @@ def setup(demo: bool) -> None:
 
     from app import demo as demo_service
     from app.calendar import admin as calendar_admin
-    from app.platform import definitions, history
+    from app.platform import cases, definitions, history
 
     upgrade()
     keyed = history.adopt_legacy()  # events from before keyed history (issue 13 §8); 0 on a fresh or adopted database
@@ -242,11 +243,19 @@ def setup(demo: bool) -> None:
         click.echo(f"history: {keyed} earlier event(s) keyed")
     added = calendar_admin.seed_from_package()
     click.echo(f"calendar: {added} day(s) added")
-    for outcome in definitions.deploy_paths([current_app.config["GASFLOW"].processes_dir]):
-        click.echo(outcome.describe(), err=bool(outcome.warning))
-    if demo:  # the demo directory (staff, customer managers) and a few thousand customers, as `gasflow demo` makes
+    if demo:  # the directory before the diagrams: a lane that reaches nobody is refused at deploy (issue 11)
         for line in demo_service.load_full_directory():
             click.echo(line)
+    try:
+        deployed = definitions.deploy_paths([current_app.config["GASFLOW"].processes_dir])
+    except BpmnInvalid as err:  # e.g. --no-demo on an empty database: no unit has people yet
+        for problem in err.problems:
+            click.echo(f"{problem.filename}:{problem.line} {problem.message}", err=True)
+        _fail(ServiceError("流程未部署：先建立组织机构和人员（gasflow users add …），再运行 gasflow setup"))
+    for outcome in deployed:
+        click.echo(outcome.describe(), err=bool(outcome.warning))
+    click.echo(f"case list: {cases.index_missing()} case(s) indexed")
+    if demo:  # a few thousand customers, as `gasflow demo` makes, and the live demo cases
         total, added = demo_service.ensure_customers(DEMO_CUSTOMERS)
         click.echo(f"{total} demo customers in the archive ({added} added)")
         built = demo_service.load_cases()  # live cases in every flow, at different stages (issue 11)

@@ -229,7 +229,7 @@ def complaint_cases(demo: Demo) -> list[DemoCase]:
     # C14.1: received 5 working days before the first working day from today: due at its end; the reminder fired.
     case = _recorded("complaints.due_today", "投诉：今日到期（已提醒）", next(people), s[2], wd(5, "10:40"))
     moments = [wd(5, "14:00"), wd(4, "09:30"), wd(3, "16:00"), wd(2, "10:00"), wd(2, "15:20")]
-    cases.append(_investigated(case, s[2], moments, VALID_NOT_OURS))
+    cases.append(_investigated(case, s[2], moments, VALID_NOT_OURS).claim(wd(1, "09:05"), "Task_answer", STAFF))
 
     # C15.2: past the limit: the breach timer opened both escalations.
     case = _recorded("complaints.overdue", "投诉：已超期，督办中", next(people), s[3], wd(7, "15:10"),
@@ -243,8 +243,9 @@ def complaint_cases(demo: Demo) -> list[DemoCase]:
     case.work(wd(2, "09:40"), "Task_assign", HEAD, {"investigators": [STAFF, STAFF2], "conflict_declared": True})
     cases.append(case.work(wd(1, "16:30"), "Task_investigate", STAFF, _findings(s[4])))
 
-    cases.append(_recorded("complaints.first_contact", "投诉：坐席当场解决，待回访", next(people), s[8], d.hours_ago(5),
-                           resolved_on_call=True, answer="当场出示补卡收费公示并解释依据，客户表示理解"))  # fmt: skip
+    case = _recorded("complaints.first_contact", "投诉：坐席当场解决，待回访", next(people), s[8], d.hours_ago(5),
+                     resolved_on_call=True, answer="当场出示补卡收费公示并解释依据，客户表示理解")  # fmt: skip
+    cases.append(case.claim(d.hours_ago(4), "Task_callback_csc", AGENT))
 
     # C15.1: answered two working days ago, the 信息处理表 not filed within a day.
     case = _recorded("complaints.record_late", "投诉：信息处理表超过 1 日未报", next(people), s[5], wd(4, "08:50"))

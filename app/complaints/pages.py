@@ -22,10 +22,10 @@ from app.complaints import intake as complaints
 from app.complaints import report as complaint_report
 from app.core.errors import Invalid, NotFound
 from app.core.registry import CaseLink
-from app.org import access, directory
+from app.org import access
 from app.platform import forms, instances
 from app.web.pages.common import plain, signed_in
-from app.web.pages.schema_form import choices_of
+from app.web.pages.schema_form import choices_of, fields_of
 
 blueprint = Blueprint(
     "complaints", __name__, template_folder="templates", static_folder="static", static_url_path="/static/complaints"
@@ -95,6 +95,12 @@ def _last_case(user):
     return instance if access.may_view_instance(user, instance) else None
 
 
+def _pickers(form: MultiDict, errors: dict[str, str]) -> dict:
+    """The intake's picker fields (被投诉员工, 被投诉单位) drawn by the shared picker macro."""
+    schema = forms.load_form(complaints.PROCESS, "intake")
+    return {f.name: f for f in fields_of(schema, payload_of(form), errors) if f.widget == "picker"}
+
+
 def _render(user, form: MultiDict, errors: dict[str, str], loose: list[str], warnings: dict, status: int = 200):
     channels = choices_of(forms.load_form(complaints.PROCESS, "intake")["properties"]["channel"])
     return (
@@ -105,8 +111,7 @@ def _render(user, form: MultiDict, errors: dict[str, str], loose: list[str], war
             loose_errors=loose,
             warnings=warnings,
             channels=channels,
-            units=[unit.name for unit, _ in directory.list_units()],
-            staff=directory.list_users(),
+            pickers=_pickers(form, errors),
             default_received=clock.to_local(clock.now()).strftime("%Y-%m-%dT%H:%M"),
             last=_last_case(user),
         ),

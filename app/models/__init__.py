@@ -7,7 +7,7 @@ from app.models.definitions import ProcessDefinition, ProcessDraft, ProcessRelea
 from app.models.directory import CONFLICT_KINDS, ConflictDeclaration
 from app.models.history import AppSetting, Event
 from app.models.incidents import Incident
-from app.models.instances import Correlation, HumanTask, ProcessInstance, Timer
+from app.models.instances import CaseIndex, Correlation, HumanTask, ProcessInstance, Timer
 from app.models.messages import UnmatchedMessage
 from app.models.org import ROLES, LoginThrottle, Unit, User, UserRole
 from app.models.outbox import OUTBOX_STATUSES, OutboxMessage
@@ -29,6 +29,7 @@ __all__ = [
     "AppSetting",
     "CalendarDay",
     "CalendarYear",
+    "CaseIndex",
     "Correlation",
     "Event",
     "HumanTask",

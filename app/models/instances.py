@@ -123,3 +123,40 @@ class Correlation(db.Model):
 
 Index("ix_correlation_key_value", Correlation.key, Correlation.value)
 Index("ix_correlation_instance", Correlation.instance_id)
+
+
+def _search_key(length: int) -> String:
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+class CaseIndex(db.Model):
+    """What the case list searches by (issue 11 §3), kept from the case data at every step (projections): the
+    customer, the last four digits of the phone, the account, the unit working it. One row per instance."""
+
+    __tablename__ = "case_index"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    # Collated "C" on PostgreSQL, like the archive's search keys: a prefix search is an index range on both databases.
+    customer_name: Mapped[str | None] = mapped_column(_search_key(64))
+    phone_tail: Mapped[str | None] = mapped_column(String(4))
+    account_no: Mapped[str | None] = mapped_column(_search_key(32))
+    unit: Mapped[str | None] = mapped_column(String(64))
+
+
+Index("ix_case_index_customer_name", CaseIndex.customer_name)
+Index("ix_case_index_phone_tail", CaseIndex.phone_tail)
+Index("ix_case_index_account_no", CaseIndex.account_no)
+Index("ix_case_index_unit", CaseIndex.unit)
+Index("ix_process_instance_started_at", ProcessInstance.started_at)
+Index("ix_process_instance_started_by", ProcessInstance.started_by_id)  # "cases I started"
+# Cases a group had a part in (open or finished tasks): the case list's scope for everyone but overseers.
+Index("ix_human_task_group_instance", HumanTask.candidate_group, HumanTask.instance_id)
+# The few tasks that exclude someone (C13.2.5), so the case list can leave those cases out without a scan.
+_EXCLUDES = text("excluded_usernames IS NOT NULL")
+Index(
+    "ix_human_task_excludes",
+    HumanTask.excluded_usernames,
+    HumanTask.instance_id,
+    sqlite_where=_EXCLUDES,
+    postgresql_where=_EXCLUDES,
+)

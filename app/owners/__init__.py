@@ -14,7 +14,7 @@ from app.core.registry import MenuLink, allowed_by, registry
 
 
 def register(app: Flask) -> None:
-    from app.owners import access, api, changes, pages
+    from app.owners import access, api, changes, demo, pages
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     plug.intake(changes.PROCESS, "流程管理页面：提交草稿评审")  # issue 13, item 4: no other way in
     plug.menu_link(MenuLink("流程管理", "owners.index", allowed_by(access.require_viewer)))
     plug.openapi(api.OPENAPI_PATHS)
+    plug.demo(demo.demo_cases)  # `make run`: a change waiting for review, one sent back
 
 
 def cli_commands() -> list:

@@ -22,6 +22,7 @@ from app.core.errors import Invalid, NotFound
 from app.core.tx import writes
 from app.extensions import db
 from app.models import ProcessDefinition, ProcessRelease, User
+from app.org import staffing
 from app.platform import forms, senders
 from app.platform.runtime import runtime
 
@@ -43,9 +44,30 @@ def _check_forms(definition: engine.Definition, filename: str, pinned: dict[str,
     return problems
 
 
+def _check_lanes(definition: engine.Definition, filename: str) -> list[engine.Problem]:
+    """Issue 11: every lane with user tasks must reach people — a unit with active staff, a role someone holds, or a
+    lane bound to the case (分公司 / 责任单位 / 部门负责人, resolved when the case runs). One problem per lane."""
+    staffed = staffing.staffed_groups()
+    problems, seen = [], set()
+    for task in definition.user_tasks.values():
+        if not task.lane or task.lane in seen:
+            continue
+        seen.add(task.lane)
+        found = staffing.lane_problem(task.lane, staffed)
+        if found:
+            why, fix = found
+            msg = f"{why}。修改方法：{fix} (lane {task.lane!r} resolves to no one who could work its tasks)"
+            problems.append(engine.Problem(msg, filename, task.line, task.spec_name))
+    return problems
+
+
 def validate(content: bytes, filename: str, pinned: dict[str, dict] | None = None) -> engine.Definition:
     parsed = engine.parse_definition(content, filename)
-    problems = _check_forms(parsed, filename, pinned or {}) + senders.deploy_problems(parsed, filename)
+    problems = (
+        _check_forms(parsed, filename, pinned or {})
+        + _check_lanes(parsed, filename)
+        + senders.deploy_problems(parsed, filename)
+    )
     if problems:
         raise engine.BpmnInvalid(problems)
     return parsed
@@ -85,7 +107,7 @@ def store(
     """The version for this diagram and its forms (a new one, or the one with the same content). Not made live."""
     parsed = validate(content, filename, edited_forms)
     pinned = _forms_snapshot(parsed, edited_forms)
-    forms_text = json.dumps(pinned, ensure_ascii=False, sort_keys=True)
+    forms_text = json.dumps(pinned, ensure_ascii=False)  # keys in file order: the order fields are shown in
     content_hash = hashlib.sha256(content + b"\0" + forms_text.encode("utf-8")).hexdigest()
     existing = db.session.scalar(
         select(ProcessDefinition).where(

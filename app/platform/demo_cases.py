@@ -69,6 +69,10 @@ class DemoCase:
         (a dict, or a function of the step's moment for data that states times)."""
         return self._add(at, element, lambda run: run.work(element, username, data, at))
 
+    def claim(self, at: datetime, element: str, username: str) -> DemoCase:
+        """The person takes the open task into their 我的待办 and leaves it there (work in hand)."""
+        return self._add(at, f"claim {element}", lambda run: run.claim(element, username))
+
     def message(self, at: datetime, name: str, correlation: dict, payload: Data) -> DemoCase:
         """Another system's message (e.g. billing's payment_received), delivered as the API delivers it."""
         return self._add(at, name, lambda run: run.message(name, correlation, payload, at))
@@ -82,6 +86,9 @@ class CaseRun:
 
     def opened(self, opener: Callable[[], int]) -> None:
         self.instance_id = _open(self.case.key, opener)
+
+    def claim(self, element: str, username: str) -> None:
+        tasks.claim(_open_task(self.instance_id, element, self.case.key).id, users.get_by_username(username))
 
     def work(self, element: str, username: str, data: Data | None, at: datetime) -> None:
         task = _open_task(self.instance_id, element, self.case.key)

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import builtins
 
-from sqlalchemy import func, select
-
 from app.core.registry import registry
 from app.engine.checks import ERROR, WARNING, Finding, check
 from app.engine.outline import Element, Outline, outline
-from app.extensions import db
-from app.models import Unit, User, UserRole
-from app.org.groups import BOUND_LANES, OWNER_LANE
+from app.org import staffing
 from app.platform import forms
 from app.platform.rule_ids import ESCALATION_RULES
 from app.platform.script_functions import PLATFORM_FUNCTIONS
@@ -127,32 +123,17 @@ def _deadlines(shape: Outline) -> list[Finding]:
 
 
 def _lanes(shape: Outline) -> list[Finding]:
+    """The same rule deploy enforces (definitions._check_lanes): a lane with user tasks must reach people."""
     found = []
+    staffed = staffing.staffed_groups()
     for lane in shape.lanes:
-        if not lane.user_tasks or lane.name in BOUND_LANES:
+        if not lane.user_tasks:
             continue
-        if lane.name == OWNER_LANE:
-            people = db.session.scalar(
-                select(func.count()).select_from(UserRole).where(UserRole.role == "process_owner")
-            )
-        else:
-            people = db.session.scalar(
-                select(func.count(User.id))
-                .join(Unit, User.unit_id == Unit.id)
-                .where(Unit.name == lane.name, User.active.is_(True))
-            )
-        if people:
-            continue
-        where = Element(lane.id, "lane", lane.name, lane.line)
-        exists = lane.name == OWNER_LANE or db.session.scalar(select(Unit.id).where(Unit.name == lane.name))
-        if exists:  # a unit without staff today may be staffed before a case gets there
-            found.append(_finding(where, f"单位“{lane.name}”目前没有在职人员，任务到达时无人可办",
-                                  f"unit {lane.name!r} has no active users yet", "在“用户与单位”中为该单位添加人员",
-                                  WARNING))  # fmt: skip
-        else:
-            found.append(_finding(where, f"泳道“{lane.name}”不是任何单位，也不是绑定角色，任务无人可办",
-                                  f"lane {lane.name!r} is neither a unit nor a bound role: nobody could work its tasks",
-                                  f"泳道名用单位名称，或 {'、'.join(BOUND_LANES)}"))  # fmt: skip
+        problem = staffing.lane_problem(lane.name, staffed)
+        if problem:
+            why, fix = problem
+            where = Element(lane.id, "lane", lane.name, lane.line)
+            found.append(_finding(where, why, f"lane {lane.name!r} resolves to no one who could work its tasks", fix))
     return found
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
 
@@ -35,14 +37,20 @@ class Keyring:
     keys: dict[str, bytes]
     current_id: str
     source: str  # "setting" or the file's path
+    _bases: dict = field(default_factory=dict, compare=False, repr=False)
 
     def mac(self, message: str, key_id: str | None = None) -> str:
         """HMAC-SHA256 of ``message`` with the named key (default: the current one), as hex."""
         kid = key_id or self.current_id
-        key = self.keys.get(kid)
-        if key is None:
-            raise UnknownKey(kid)
-        return hmac.new(key, f"{kid}\x1f{message}".encode(), hashlib.sha256).hexdigest()
+        base = self._bases.get(kid)
+        if base is None:
+            key = self.keys.get(kid)
+            if key is None:
+                raise UnknownKey(kid)
+            base = self._bases[kid] = hmac.new(key, f"{kid}\x1f".encode(), hashlib.sha256)
+        mac = base.copy()  # the key already absorbed: one copy and one update per event (the completion path)
+        mac.update(message.encode())
+        return mac.hexdigest()
 
     def check(self, message: str, key_id: str | None, mac: str | None) -> bool:
         if not key_id or not mac:
@@ -91,9 +99,19 @@ def _new_line() -> str:
 def _from_file(path: Path) -> dict[str, bytes]:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_new_line())
-        path.chmod(0o600)
-    return parse(path.read_text())
+        try:  # exclusive create, 0600 from the start: two processes starting at once end up with one key
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(_new_line())
+    for _try in range(50):  # the other process may still be writing the line it just created
+        keys = parse(path.read_text())
+        if keys:
+            return keys
+        time.sleep(0.02)
+    return {}
 
 
 def load(settings) -> Keyring:

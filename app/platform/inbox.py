@@ -18,7 +18,7 @@ from app.calendar import table as workcalendar
 from app.extensions import db
 from app.models import HumanTask, ProcessDefinition, User
 from app.org.groups import groups_of
-from app.platform import tasks
+from app.platform import reassignment, tasks
 
 # "即将到期": open tasks due within this window that are not overdue yet.
 DUE_SOON = timedelta(hours=24)
@@ -32,6 +32,7 @@ class View:
     scope: str
     soon: bool = False
     overdue: bool = False
+    overseers: bool = False  # only heads and administrators have this view
 
 
 VIEWS: dict[str, View] = {
@@ -42,6 +43,7 @@ VIEWS: dict[str, View] = {
         View("soon", "即将到期", "all", soon=True),
         View("overdue", "已超期", "all", overdue=True),
         View("done", "已办", "done"),
+        View("unstaffed", "无人办理", "unstaffed", overseers=True),
     )
 }
 
@@ -75,6 +77,8 @@ class InboxPage:
 
 
 def _base(user: User, view: View, now: datetime) -> Select:
+    if view.scope == "unstaffed":
+        return reassignment.unstaffed(user)
     stmt = tasks.scoped(user, view.scope)
     if view.scope == "done":
         return stmt
@@ -129,6 +133,8 @@ def process_names() -> dict[str, str]:
 
 def listing(user: User, view_name: str, filters: Filters) -> InboxPage:
     view = VIEWS.get(view_name, VIEWS["mine"])
+    if view.overseers and not reassignment.oversees(user):
+        view = VIEWS["mine"]
     now = clock.now()
     stmt = _filtered(_base(user, view, now), filters, now)
     page = max(1, filters.page)
@@ -160,6 +166,8 @@ def counts(user: User) -> dict[str, int]:
     now = clock.now()
     result = {}
     for name, view in VIEWS.items():
+        if view.overseers and not reassignment.oversees(user):
+            continue
         stmt = _base(user, view, now).with_only_columns(func.count(), maintain_column_froms=True)
         result[name] = db.session.scalar(stmt) or 0
     return result

@@ -115,7 +115,8 @@ def _task_rows(instance, events, final) -> list[Finding]:
 
 
 def _holders(rows: dict[str, HumanTask], events) -> list[Finding]:
-    """Who holds each open task, from the events: task_ready's assignee, then each claim, unclaim, delegation."""
+    """Who holds each open task, from the events: task_ready's assignee, then each claim, unclaim, delegation and
+    reassignment."""
     holder: dict[str, int | None] = {}
     last_seq: dict[str, int] = {}
     delegated_to = _user_ids({json.loads(e.payload_json).get("to", "") for e in events if e.kind == "delegated"})
@@ -130,6 +131,8 @@ def _holders(rows: dict[str, HumanTask], events) -> list[Finding]:
             holder[e.task_id] = None
         elif e.kind == "delegated":
             holder[e.task_id] = delegated_to.get(json.loads(e.payload_json).get("to", ""))
+        elif e.kind == "reassigned":  # a head or administrator moved it (issue 11); the payload names the holder
+            holder[e.task_id] = json.loads(e.payload_json).get("assignee_id")
         else:
             continue
         last_seq[e.task_id] = e.seq

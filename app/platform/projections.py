@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import engine
 from app.core.data_paths import value_at
 from app.extensions import db
-from app.models import Correlation, HumanTask, ProcessInstance, Timer, User
+from app.models import CaseIndex, Correlation, HumanTask, ProcessInstance, Timer, User
 from app.org import groups
 from app.platform import sla
 from app.platform.history import NewEvent
@@ -26,6 +26,47 @@ _COMPLETE_TASK = (
 
 # Case fields copied onto inbox rows so staff can search by customer, phone or account without a join.
 SUBJECT_FIELDS = ("customer_name", "account_no", "phone", "complainant.name", "complainant.phone", "case_no")
+
+
+# The case list's search columns (issue 11 §3), first field set wins.
+INDEX_FIELDS = {
+    "customer_name": ("customer_name", "complainant.name"),
+    "phone": ("phone", "complainant.phone"),
+    "account_no": ("account_no",),
+    "unit": ("responsible_unit", "branch"),
+}
+_INDEX = CaseIndex.__table__
+
+
+def _first_text(data: dict, paths: tuple[str, ...], size: int) -> str | None:
+    for path in paths:
+        value = value_at(data, path)
+        if isinstance(value, str | int) and str(value).strip():
+            return str(value).strip()[:size]
+    return None
+
+
+def index_values(data: dict) -> dict:
+    phone = _first_text(data, INDEX_FIELDS["phone"], 64) or ""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return {
+        "customer_name": _first_text(data, INDEX_FIELDS["customer_name"], 64),
+        "phone_tail": digits[-4:] if len(digits) >= 4 else None,
+        "account_no": _first_text(data, INDEX_FIELDS["account_no"], 32),
+        "unit": _first_text(data, INDEX_FIELDS["unit"], 64),
+    }
+
+
+def _apply_case_index(instance, data: dict) -> None:
+    """Kept at every step; a case from before the index existed gets its row at its next step."""
+    values = index_values(data)
+    changed = 0
+    if instance.revision > 0:
+        changed = db.session.execute(
+            update(_INDEX).where(_INDEX.c.instance_id == instance.id).values(**values)
+        ).rowcount
+    if changed == 0:
+        db.session.execute(insert(_INDEX).values(instance_id=instance.id, **values))
 
 
 def subject_of(data: dict) -> str | None:
@@ -59,6 +100,7 @@ def apply(
     _apply_timers(instance.id, result)
     _apply_correlations(instance, definition, result)
     _apply_hidden(instance, definition, result)
+    _apply_case_index(instance, result.case_data)
     return events
 
 

@@ -3,6 +3,7 @@
 - ``slaHours``: wall-clock hours (S24.6: restore supply within 6 hours);
 - ``slaWorkingDays``: working days on the holiday calendar (C14.1: answer a complaint within 5 working days);
 - ``slaFrom``: the data field holding the instant to count from (e.g. ``received_at``); default: task creation.
+- ``slaRule``: the rule id the limit enforces (recorded on a breach); default: the rule the documentation starts with;
 - ``dueField``: take the due time as computed by the diagram itself (an ISO value in task data; its provisional flag in
   ``<dueField>_provisional``, see script_functions.add_working_days_provisional).
 
@@ -12,6 +13,7 @@ recorded once), and recomputing provisional deadlines once the holiday table hol
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -83,6 +85,40 @@ def is_overdue(task: HumanTask, now: datetime | None = None) -> bool:
     return task.state == "ready" and task.due_at is not None and task.due_at < (now or clock.now())
 
 
+_RULE_ID = re.compile(r"^\s*([A-Z]\d+(?:\.\d+)*)")
+
+
+def rule_of_task(task: HumanTask) -> str | None:
+    """The rule a task's limit comes from: its ``slaRule`` property, else the rule id its documentation starts with
+    ("C14.1: 5 个工作日内…"). A task that only reads a shared deadline (``dueField``) takes the rule of the task that
+    sets that deadline with ``slaWorkingDays``/``slaHours`` (complaint steps share the C14.1 answer limit)."""
+    definition_id = db.session.scalar(
+        select(ProcessInstance.definition_id).where(ProcessInstance.id == task.instance_id)
+    )
+    if definition_id is None:
+        return None
+    user_tasks = runtime().definition(definition_id).user_tasks
+    info = user_tasks.get(task.spec_name)
+    if info is None:
+        return None
+    owner = info
+    field = info.properties.get("dueField")
+    if field and not (info.properties.get("slaWorkingDays") or info.properties.get("slaHours")):
+        owner = next(
+            (
+                other
+                for other in user_tasks.values()
+                if other.properties.get("dueField") == field
+                and (other.properties.get("slaWorkingDays") or other.properties.get("slaHours"))
+            ),
+            info,
+        )
+    if owner.properties.get("slaRule"):
+        return owner.properties["slaRule"]
+    found = _RULE_ID.match(owner.documentation)
+    return found.group(1) if found else None
+
+
 @writes
 def record_breaches(limit: int = 500) -> int:
     """Scheduler job: every open task past its deadline gets breached_at and one "breach" event on its instance
@@ -106,7 +142,7 @@ def record_breaches(limit: int = 500) -> int:
             continue  # another scheduler recorded it first, or the task was just completed
         payload = {"spec_name": task.spec_name, "name": task.name, "due_at": task.due_at.isoformat(),
                    "provisional": task.due_provisional, "sla_kind": task.sla_kind,
-                   "candidate_group": task.candidate_group}  # fmt: skip
+                   "candidate_group": task.candidate_group, "rule": rule_of_task(task)}  # fmt: skip
         history.append(task.instance_id, [NewEvent("breach", now, "scheduler", task_id=task.id, payload=payload)])
         recorded += 1
     return recorded

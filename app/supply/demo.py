@@ -145,6 +145,7 @@ def arrears_cases(demo: Demo) -> list[DemoCase]:
     )
     restore_due.work(cut + timedelta(minutes=40), "Task_notify_csc", AGENT, _csc_told)
     restore_due.message(d.hours_ago(2), "payment_received", {"account_no": due.account_no}, _paid(968.5))
+    restore_due.claim(d.hours_ago(1.5), "Task_restore", STAFF)  # on his way to the customer
     title = "欠费：缴清已超 6 小时未复气（督办）"
     restore_late, cut = _to_cut(DemoCase("supply.arrears.restore_late", title), late, d, 2)
     restore_late.work(cut + timedelta(minutes=50), "Task_notify_csc", AGENT, _csc_told)
@@ -245,6 +246,7 @@ def hazard_cases(demo: Demo) -> list[DemoCase]:
         DemoCase("supply.hazard.disconnected", "隐患：逾期未整改已停气，待复验"), cut, d, 1, 9
     )
     disconnected.work(d.days_ago(2, "10:00"), "Task_hazard_notify_csc", AGENT, _csc_told)
+    disconnected.claim(d.days_ago(1, "16:20"), "Task_verify", STAFF)  # the customer called: rectified, come and see
     restored = _hazard_to_cut(
         DemoCase("supply.hazard.restored", "隐患：整改复验合格，已恢复供气（办结）"), done, d, 2, 15
     )

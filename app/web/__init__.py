@@ -15,6 +15,7 @@ def register_web(app: Flask) -> None:
     guards.install(app)  # first: the bounded id converter must be in place before any route is added
     from app.web.api import (  # noqa: F401  (routes register on import)
         calendar,
+        cases,
         customers,
         definitions,
         directory,
@@ -29,6 +30,7 @@ def register_web(app: Flask) -> None:
     from app.web.pages import (  # noqa: F401  (routes register on import)
         admin,
         case,
+        case_list,
         common,
         inbox,
         login,

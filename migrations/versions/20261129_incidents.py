@@ -1,7 +1,7 @@
 """incident: engine steps that failed, kept on their case until retried (issue 13, item 3).
 
 Revision ID: 20261129_incidents
-Revises: 20261129_owners
+Revises: 20261129_case_index
 Created: 2026-11-29
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import app.models.types
 
 revision = "20261129_incidents"
-down_revision = "20261129_owners"
+down_revision = "20261129_case_index"
 branch_labels = None
 depends_on = None
 

@@ -167,3 +167,16 @@ def test_staff_without_the_auditor_role_are_refused(server, open_page):
         response = page.goto(f"{server.url}{path}")
         assert response.status == 403, path
     expect(page.locator("nav.side")).not_to_contain_text("审计查询")
+
+
+def test_the_leader_reaches_the_overview_and_sees_its_charts_drawn(server, open_page):
+    page = open_page("fg_leader")
+    page.goto(f"{server.url}/inbox")
+    page.locator("nav.side").get_by_role("link", name="总览").click()
+    for chart in ("#chart-on-time", "#chart-breaches", "#chart-open-age"):
+        expect(page.locator(chart)).to_have_attribute("data-ready", "1")
+    expect(page.locator("#chart-open-age svg")).to_have_count(1)
+    shot(page, "leader_overview_charts")
+    # The monthly report's own charts are checked through the test client (tests/complaints/test_report.py): this
+    # browser server carries the test forms only, not the complaint forms the report page reads.
+    expect(page.locator("nav.side").get_by_role("link", name="投诉月报")).to_be_visible()

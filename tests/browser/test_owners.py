@@ -153,10 +153,10 @@ def test_owner_changes_complaint_second_owner_approves_and_a_running_case_migrat
     _select(owner, "Task_triage", "分派定级")
     owner.locator("#gf-form-link").click()
     schema = json.loads(owner.locator("#schema").input_value())
-    schema["properties"]["triage_note"] = {"type": "string", "title": "定级说明", "maxLength": 200}
+    schema["properties"]["followup_hint"] = {"type": "string", "title": "回访提示", "maxLength": 200}
     owner.locator("#schema").fill(json.dumps(schema, ensure_ascii=False, indent=2))
     owner.locator("#schema").press("End")
-    expect(owner.locator("#preview")).to_contain_text("定级说明")
+    expect(owner.locator("#preview")).to_contain_text("回访提示")
     owner.get_by_role("button", name="保存到草稿").click()
     expect(owner.locator(".flash.ok")).to_contain_text("表单已保存到草稿")
     owner.goto(draft_url)
@@ -186,7 +186,7 @@ def test_owner_changes_complaint_second_owner_approves_and_a_running_case_migrat
     _save(owner)
     expect(owner.locator('.gf-badge[data-element="Task_deadline"]')).to_have_count(0)
     assert owner.locator("#problem-count").get_attribute("data-errors") == "0"
-    owner.get_by_label("变更原因").fill("分派定级 8 小时内完成，并记录定级说明")
+    owner.get_by_label("变更原因").fill("分派定级 8 小时内完成，并记录回访提示")
     owner.get_by_role("button", name="提交评审").click()
     expect(owner.locator(".flash.ok")).to_contain_text("已提交评审")
     # the author cannot approve their own change
@@ -202,7 +202,7 @@ def test_owner_changes_complaint_second_owner_approves_and_a_running_case_migrat
     assert "Task_triage" in reviewer.locator("#diff").get_attribute("data-changed")
     changes = reviewer.locator("#changes")
     expect(changes.locator('tr[data-element="Task_triage"]')).to_contain_text("时限（小时）")
-    expect(changes.locator('tr[data-element="form:triage"]')).to_contain_text("定级说明")
+    expect(changes.locator('tr[data-element="form:triage"]')).to_contain_text("回访提示")
     shot(reviewer, "owners_review_diff")
     reviewer.get_by_label("评审意见").fill("同意")
     reviewer.get_by_role("button", name="批准发布").click()

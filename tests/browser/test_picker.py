@@ -77,3 +77,31 @@ def test_pick_a_unit_and_people_with_the_keyboard(server, open_page, picker_proc
 
     data = server.call(picked)
     assert data["people"] == ["cx_staff", "lz_staff"] and data["lead_unit"] == "苍溪县分公司"
+
+
+def test_a_late_answer_after_leaving_the_box_neither_pops_up_nor_overwrites_the_hint(server, open_page, picker_process):
+    """Found by the journeys under load (issue 11): the options arriving after the person tabbed away replaced the
+    "not picked" hint with "没有找到…" and opened the list; now a late answer is settled as leaving the box is."""
+    import time
+
+    page = open_page("kf_agent")
+
+    def slow(route):
+        time.sleep(0.8)  # the server answers after the person has moved on
+        route.continue_()
+
+    page.route("**/pickers/unit*", slow)
+    page.goto(f"{server.url}/start/picker_sample")
+    unit = page.get_by_role("combobox", name="承办单位")
+    box = page.locator('[data-field="unit"]')
+    unit.fill("无此单位")
+    page.get_by_role("button", name="发起").focus()
+    expect(box.locator(".picker-hint")).to_contain_text("“无此单位”未从列表中选择")
+    page.wait_for_timeout(2000)  # every answer is in
+    expect(box.locator(".picker-hint")).to_contain_text("“无此单位”未从列表中选择")
+    expect(box.get_by_role("listbox")).to_be_hidden()
+
+    unit.fill("苍溪县分公司")  # typed exactly, and away before the answer: the answer names it, so it is taken
+    page.get_by_role("button", name="发起").focus()
+    expect(box.locator('input[name="unit"]')).to_have_value("苍溪县分公司")
+    expect(box.get_by_role("listbox")).to_be_hidden()

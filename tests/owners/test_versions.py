@@ -162,3 +162,11 @@ def test_sandbox_runs_the_draft_on_a_simulated_clock_and_writes_nothing(change_p
     assert counts() == before
     with pytest.raises(Exception, match="无效"):
         sandbox.complete(draft.id, view.token[:-3] + "abc", register.id, {})
+
+
+def test_a_pinned_form_keeps_the_field_order_of_its_file(change_process):
+    """Fields are shown in file order: the snapshot must not reorder a form's properties."""
+    order = list(forms.load_file("platform_sample", "register")["properties"])
+    row = definitions.live("platform_sample")
+    assert list(definitions.pinned_forms(row)["register"]["properties"]) == order
+    assert list(forms.load_form("platform_sample", "register", row.id)["properties"]) == order

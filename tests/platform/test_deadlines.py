@@ -75,7 +75,7 @@ def events(instance_id, kind=None) -> list[Event]:
 
 
 @pytest.fixture
-def sla_process(app):
+def sla_process(app, people):
     return deploy_sla()
 
 

@@ -23,7 +23,7 @@ def _open(instance_id):
     )
 
 
-def test_deploy_is_idempotent_and_versions_by_content(app):
+def test_deploy_is_idempotent_and_versions_by_content(app, people):
     content = SAMPLE_BPMN.read_bytes()
     first, created = definitions.deploy(content, "sample.bpmn")
     again, created_again = definitions.deploy(content, "sample.bpmn")

@@ -30,8 +30,6 @@ def inspection(app, people, at):
          "phones": ["13800009999"], "branch": "利州区分公司", "manager": "lz_staff"},
         people["admin"].user,
     )  # fmt: skip
-    users.add_user("aq_staff", "safety-pass-1", "安全部", ["staff"], "安全员")
-    users.add_user("yj_staff", "emergency-pass-1", "应急中心", ["staff"], "应急员")
     return people
 
 

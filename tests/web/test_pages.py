@@ -94,6 +94,18 @@ def test_an_idle_session_times_out(app, people):
     assert "长时间未操作" in browser.get("/login").get_data(as_text=True)
 
 
+def test_a_page_view_rewrites_the_session_cookie_at_most_once_a_minute(app, people):
+    """Found by the journeys (issue 11): the session is a cookie, and each page view wrote it back, so the inbox's
+    search request still in flight when 认领 was clicked answered with the old session and dropped "已认领"."""
+    browser = sign_in(app, "kf_agent")
+    for path in ("/inbox?view=group", "/inbox?view=group&q=BT", "/start"):
+        assert "Set-Cookie" not in browser.get(path).headers, path  # nothing changed: nothing to overwrite with
+    with browser.client.session_transaction() as session:
+        session["seen"] -= 61
+    assert "Set-Cookie" in browser.get("/inbox").headers  # the idle timer still moves on
+    assert browser.get("/inbox").status_code == 200
+
+
 def test_logout_ends_the_session(app, people):
     browser = sign_in(app, "kf_agent")
     assert browser.post("/logout").status_code == 303

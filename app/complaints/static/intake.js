@@ -33,7 +33,7 @@
     const at = list.indexOf(document.activeElement);
     if (event.key === "ArrowDown" && at < list.length - 1) { event.preventDefault(); list[at + 1].focus(); }
     if (event.key === "ArrowUp") { event.preventDefault(); (at > 0 ? list[at - 1] : form.elements.namedItem("complainant.phone")).focus(); }
-    if (event.key === "Escape") { results.innerHTML = ""; form.elements.namedItem("complainant.phone").focus(); }
+    if (event.key === "Escape") { form.elements.namedItem("complainant.phone").focus(); results.innerHTML = ""; }
   });
 
   // Picking a customer: account, name and (when the agent typed a whole number) the phone; the list stays masked.
@@ -46,7 +46,9 @@
       const input = form.elements.namedItem(name);
       if (input && value) input.value = value;
     });
-    results.innerHTML = "";
+    // Cleared after this click: htmx remembers the last button clicked in a form, and a button removed while
+    // remembered breaks the repeat check's request that includes the form (the 'htmx-internal-data' error).
+    setTimeout(() => { results.innerHTML = ""; }, 0);
     form.elements.namedItem("account_no").dispatchEvent(new Event("change", { bubbles: true }));
     form.elements.namedItem("complainant.address").focus();
   });

@@ -111,11 +111,60 @@ PATHS: dict[str, dict] = {
             ],
         )
     },
+    "/api/v1/cases": {
+        "get": op(
+            "Cases the caller may see, newest first (auditors and admins: all; the person complained about never sees "
+            "the complaint, C13.2.5); every filter optional and AND-ed",
+            params=[
+                query_param("number", {"type": "string"}, "case number (prefix) or instance id"),
+                query_param("customer", {"type": "string"}, "customer or complainant name (prefix)"),
+                query_param("phone_tail", {"type": "string", "pattern": "^[0-9]{4}$"}, "last 4 digits only"),
+                query_param("account", {"type": "string"}, "account number 户号 (prefix)"),
+                query_param("process", {"type": "string"}, "process key"),
+                query_param("version", INT, "version of that process (needs process)"),
+                query_param("status", {"type": "string", "enum": ["running", "completed", "error"]}),
+                query_param("unit", {"type": "string"}, "the unit working the case, or any unit that had a task"),
+                query_param("started_from", {"type": "string"}, "date (Beijing) or ISO date-time, inclusive"),
+                query_param("started_to", {"type": "string"}, "date (Beijing, the whole day counts) or ISO date-time"),
+                query_param("overdue", {"type": "string", "enum": ["1", "0"]}, "an open task past its due time"),
+                query_param("breached", {"type": "string", "enum": ["1", "0"]}, "any limit breached"),
+                query_param("breached_rule", {"type": "string"}, "a breach of this rule id, e.g. C14.1"),
+                query_param("migrated", {"type": "string", "enum": ["1", "0"]}),
+                query_param("reassigned", {"type": "string", "enum": ["1", "0"]}),
+                query_param("mine", {"type": "string", "enum": ["started", "worked"]}),
+                query_param("page", INT),
+                query_param("page_size", INT, "1-500, default 50"),
+            ],
+        )
+    },
     "/api/v1/tasks/{task_id}": {"get": op("A task with its form schema", params=[TASK_ID])},
     "/api/v1/tasks/{task_id}/claim": {"post": op("Claim (candidates only)", params=[TASK_ID])},
     "/api/v1/tasks/{task_id}/unclaim": {"post": op("Give back (assignee or the group's head)", params=[TASK_ID])},
     "/api/v1/tasks/{task_id}/delegate": {
         "post": op("Hand to another candidate", params=[TASK_ID], body=json_ref("Delegate"))
+    },
+    "/api/v1/tasks/{task_id}/reassign": {
+        "post": op(
+            "Move an open task to a person (to_user) or a unit (to_group) with a reason (the unit's head or an "
+            "administrator); recorded as a 'reassigned' event",
+            params=[TASK_ID],
+            body={
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["reason"],
+                        "properties": {
+                            "to_user": {"type": "string"},
+                            "to_group": {"type": "string"},
+                            "reason": {"type": "string", "maxLength": 500},
+                        },
+                    }
+                }
+            },
+        )
+    },
+    "/api/v1/tasks/unstaffed": {
+        "get": op("Open tasks whose group has nobody now (无人办理), within what the head or administrator oversees")
     },
     "/api/v1/tasks/{task_id}/complete": {
         "post": op(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from app.core.errors import BadRequest, Forbidden, Invalid
-from app.platform import forms, instances, tasks
+from app.platform import forms, instances, reassignment, tasks
 from app.web.api.common import json_body, parse_instant, task_json
 from app.web.auth import login_required
 from app.web.blueprints import api
@@ -71,6 +71,25 @@ def delegate_task(user, task_id: str):
     if not isinstance(to, str) or not to:
         raise Invalid("缺少 to（接办人用户名）(delegate target username required)")
     return jsonify(task_json(tasks.delegate(task_id, user, to)))
+
+
+@api.post("/tasks/<task_id>/reassign")
+@login_required
+def reassign_task(user, task_id: str):
+    body = json_body()
+    to_user, to_group, reason = body.get("to_user"), body.get("to_group"), body.get("reason")
+    if not all(v is None or isinstance(v, str) for v in (to_user, to_group, reason)):
+        raise BadRequest("to_user、to_group、reason 必须是字符串 (strings expected)")
+    return jsonify(task_json(reassignment.reassign(task_id, user, reason or "", to_user=to_user, to_group=to_group)))
+
+
+@api.get("/tasks/unstaffed")
+@login_required
+def unstaffed_tasks(user):
+    if not reassignment.oversees(user):
+        raise Forbidden("只有部门负责人和管理员可以查看无人办理的任务 (heads and administrators only)")
+    rows = reassignment.unstaffed_tasks(user)
+    return jsonify({"tasks": [task_json(t) for t in rows], "total": len(rows)})
 
 
 @api.post("/tasks/<task_id>/complete")

@@ -40,13 +40,20 @@ def _idle_limit() -> timedelta:
     return timedelta(minutes=current_app.config["GASFLOW"].session_minutes)
 
 
+# How stale "seen" may get before a request writes it again. The session is a cookie: every write is a Set-Cookie
+# carrying the session as this request read it, so two requests in flight (the inbox's search and a click on 认领)
+# could drop a message the other one had just flashed. Writing once a minute keeps the idle timeout honest.
+SEEN_GRANULARITY_SECONDS = 60
+
+
 def _session_expired() -> bool:
     # Real elapsed time, not the business clock: moving the demo clock must not sign everyone out.
     seen = session.get("seen")
     now = clock.system_now().timestamp()
     if seen is not None and now - float(seen) > _idle_limit().total_seconds():
         return True
-    session["seen"] = now
+    if seen is None or now - float(seen) >= SEEN_GRANULARITY_SECONDS:
+        session["seen"] = now
     return False
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 
 from app.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from app.platform import inbox as inbox_views
-from app.platform import tasks
+from app.platform import reassignment, tasks
 from app.web.blueprints import pages
 from app.web.pages.common import plain, safe_next, signed_in
 
@@ -57,22 +57,24 @@ def inbox(user):
     return render_template("inbox/index.html", **context)
 
 
-def _act(action, task_id: str, done: str):
-    target = safe_next(request.form.get("next"), url_for("pages.task", task_id=task_id))
+def _act(action, task_id: str, done: str, then_task: bool = False):
+    """Do it and go back where the person came from; a claim goes on to the task claimed (issue 11: after 认领 the
+    person works the task, not the emptied list)."""
+    back = safe_next(request.form.get("next"), url_for("pages.task", task_id=task_id))
     try:
         action()
     except ServiceError as err:
         hint = next((text for kind, text in NEXT_STEP.items() if isinstance(err, kind)), "")
         flash(f"{plain(err.detail)}。{hint}".replace("。。", "。"), "error")
-        return redirect(target, code=303)
+        return redirect(back, code=303)
     flash(done, "ok")
-    return redirect(target, code=303)
+    return redirect(url_for("pages.task", task_id=task_id) if then_task else back, code=303)
 
 
 @pages.post("/tasks/<task_id>/claim")
 @signed_in
 def claim(user, task_id: str):
-    return _act(lambda: tasks.claim(task_id, user), task_id, "已认领，任务已进入“我的待办”。")
+    return _act(lambda: tasks.claim(task_id, user), task_id, "已认领，请办理。", then_task=True)
 
 
 @pages.post("/tasks/<task_id>/unclaim")
@@ -89,3 +91,24 @@ def delegate(user, task_id: str):
         flash("请选择接办人。", "error")
         return redirect(safe_next(request.form.get("next"), url_for("pages.task", task_id=task_id)), code=303)
     return _act(lambda: tasks.delegate(task_id, user, to), task_id, "已转办。")
+
+
+@pages.post("/tasks/<task_id>/reassign")
+@signed_in
+def reassign(user, task_id: str):
+    """Heads and administrators move an open task to a person or a unit, with a reason (issue 11)."""
+    to_user = request.form.get("to_user", "").strip() if request.form.get("to") != "group" else ""
+    to_group = request.form.get("to_group", "").strip() if request.form.get("to") == "group" else ""
+    reason = request.form.get("reason", "")
+    try:
+        moved = reassignment.reassign(task_id, user, reason, to_user=to_user or None, to_group=to_group or None)
+    except ServiceError as err:
+        problems = err.extra.get("errors") or []
+        message = problems[0]["message"] if problems else plain(err.detail)
+        flash(f"未改派：{message}。", "error")
+        session["reassign_form"] = {"to": request.form.get("to", "user"), "to_user": to_user,
+                                    "to_group": to_group, "reason": reason[:500]}  # fmt: skip
+        return redirect(url_for("pages.task", task_id=task_id) + "#reassign", code=303)
+    who = moved.candidate_group if moved.assignee_id is None else (to_user or "")
+    flash(f"已改派给 {who}，原因已记入办理记录。", "ok")
+    return redirect(url_for("pages.task", task_id=task_id), code=303)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 
 from app import clock
 from app.core.errors import Conflict, Forbidden, Invalid, ServiceError
-from app.platform import attachments, drafts, forms, instances, pickers, tasks
+from app.platform import attachments, drafts, forms, instances, pickers, reassignment, tasks
 from app.platform import inbox as inbox_views
 from app.web.blueprints import pages
 from app.web.pages.case import case_context
@@ -26,7 +26,7 @@ def _allow_uploads():
 def _visible_task(task_id: str, user):
     task = tasks.get(task_id)
     tasks.require_not_about(task, user)  # C13.2.5: the person complained about gets a 403 page saying so
-    if not tasks.may_see(task, user):
+    if not (tasks.may_see(task, user) or reassignment.may_reassign(task, user)):
         raise Forbidden("您不能查看此任务 (not your task)")
     return task
 
@@ -53,6 +53,8 @@ def _render(user, task, values: dict, errors: dict[str, str], loose: list[str], 
             claimable=task.state == "ready" and task.assignee_id is None and tasks.is_candidate(task, user),
             has_draft=drafts.load(task.id, user) is not None,
             delegates=inbox_views.delegates_for(task, user) if may_delegate else [],
+            may_reassign=reassignment.may_reassign(task, user),
+            reassign_form=session.pop("reassign_form", {}),
             now_utc=clock.now(),
             **context,
         ),

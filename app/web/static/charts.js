@@ -16,6 +16,7 @@
   }
   const percent = { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } };
   const count = { type: "value", minInterval: 1 };
+  const empty = { text: "暂无数据", left: "center", top: "middle", textStyle: { color: "#6b7785", fontSize: 13 } };
   const options = {
     "on-time-units": (d) => ({
       tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 }, grid: { top: 40, left: 48, right: 16, bottom: 28 },
@@ -23,6 +24,7 @@
       series: d.on_time_by_unit.series.map((s) => ({ name: s.unit, type: "line", connectNulls: true, data: s.rates })),
     }),
     "breaches-by-rule": (d) => ({
+      title: d.breaches_by_rule.rules.length ? undefined : empty,
       tooltip: {}, grid: { top: 16, left: 40, right: 16, bottom: 28 },
       xAxis: { type: "category", data: d.breaches_by_rule.rules }, yAxis: count,
       series: [{ name: "违反次数", type: "bar", data: d.breaches_by_rule.counts, itemStyle: { color: "#c62828" } }],
@@ -36,6 +38,7 @@
       ],
     }),
     breakdown: (d, node) => ({
+      title: (d[node.dataset.key] || []).length ? undefined : empty,
       tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
       series: [{ type: "pie", radius: ["35%", "65%"], label: { formatter: "{b} {c}" },
         data: (d[node.dataset.key] || []).map((item) => ({ name: item.label, value: item.count })) }],

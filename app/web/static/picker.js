@@ -84,6 +84,13 @@
         .then((body) => {
           if (ticket !== asked) return;
           answered = ticket;
+          if (!box.contains(document.activeElement)) {
+            // A late answer, after the person left the box: no list pops up, no hint is overwritten; the typed text
+            // is settled against it as on leaving.
+            options = body.options || [];
+            settle();
+            return;
+          }
           show(body.options || [], body.hint);
           if (enterWaiting && options.length) take(options[0]);
           enterWaiting = false;
@@ -153,18 +160,20 @@
         if (last) last.remove();
       }
     });
+    // Leaving the box: typed text that names exactly one option is taken, anything else is said not to be saved.
+    function settle() {
+      close();
+      const text = search.value.trim();
+      if (!text) { if (!multiple) { picked.value = ""; search.dataset.label = ""; } return; }
+      if (!multiple && picked.value) return;
+      const exact = options.filter((o) => o.label === text || o.value === text);
+      if (exact.length === 1) { take(exact[0]); return; }
+      box.classList.add("unpicked");
+      hint.textContent = `“${text}”未从列表中选择，不会被保存；请从列表中选择`;
+    }
+
     search.addEventListener("blur", () => {
-      setTimeout(() => {
-        if (box.contains(document.activeElement)) return;
-        close();
-        const text = search.value.trim();
-        if (!text) { if (!multiple) { picked.value = ""; search.dataset.label = ""; } return; }
-        if (!multiple && picked.value) return;
-        const exact = options.filter((o) => o.label === text || o.value === text);
-        if (exact.length === 1) { take(exact[0]); return; }
-        box.classList.add("unpicked");
-        hint.textContent = `“${text}”未从列表中选择，不会被保存；请从列表中选择`;
-      }, 150);
+      setTimeout(() => { if (!box.contains(document.activeElement)) settle(); }, 150);
     });
     list.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the box
     list.addEventListener("click", (event) => {
@@ -174,7 +183,11 @@
     if (chips) {
       chips.addEventListener("click", (event) => {
         const remove = event.target.closest("button.remove");
-        if (remove) { remove.closest("li.chip").remove(); search.focus(); }
+        if (!remove) return;
+        // Focus first, remove after: htmx remembers the last button clicked in a form, and a button taken out of
+        // the page while it is remembered breaks the form's next htmx request (the 'htmx-internal-data' error).
+        search.focus();
+        setTimeout(() => remove.closest("li.chip").remove(), 0);
       });
     }
   }
