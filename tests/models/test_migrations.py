@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -16,12 +18,13 @@ def _empty_url(backend: str, tmp_path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'migrated.db'}"
     base = postgres_test_url()
+    name = f"gasflow_migrations_{os.getpid()}"  # one per test process: suites running side by side never collide
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text('DROP DATABASE IF EXISTS "gasflow_migrations" WITH (FORCE)'))
-        conn.execute(sa.text('CREATE DATABASE "gasflow_migrations"'))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return base.rsplit("/", 1)[0] + "/gasflow_migrations"
+    return base.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -42,6 +45,11 @@ def test_migrations_build_the_models_schema(backend, tmp_path):
             assert sa.inspect(conn).get_table_names() in ([], ["alembic_version"])
         db.session.remove()
         db.engine.dispose()
+    if backend == "postgresql":
+        admin = sa.create_engine(postgres_test_url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def test_events_from_before_keyed_history_survive_the_migration_and_are_adopted(tmp_path):
