@@ -57,8 +57,11 @@ def _instant(value) -> datetime | None:
 def due_for(properties: dict, data: dict, created_at: datetime) -> Due:
     if properties.get("dueField"):
         at = _instant(value_at(data, properties["dueField"]))
-        provisional = bool(value_at(data, properties["dueField"] + "_provisional"))
-        return Due(at, provisional, WORKING_DAYS if properties.get("slaWorkingDays") else "hours") if at else NO_DUE
+        flag = value_at(data, properties["dueField"] + "_provisional")
+        # A due time the diagram computed on the working-day calendar (it set the provisional flag beside it) counts
+        # down in working time like slaWorkingDays, so one deadline reads the same on every task that shares it.
+        working = properties.get("slaWorkingDays") or flag is not None
+        return Due(at, bool(flag), WORKING_DAYS if working else "hours") if at else NO_DUE
     start = created_at
     if properties.get("slaFrom"):
         start = _instant(value_at(data, properties["slaFrom"])) or created_at

@@ -40,6 +40,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from app import clock
 from app.core.data_paths import value_at
 from app.platform import pickers
+from app.platform.forms import choices_of
 
 
 @dataclass
@@ -64,16 +65,6 @@ class Field:
 def _ui(prop: dict) -> dict:
     hint = prop.get("x-ui")
     return hint if isinstance(hint, dict) else {}
-
-
-def choices_of(prop: dict) -> list[tuple[object, str]]:
-    options = prop.get("oneOf") or prop.get("anyOf")
-    if isinstance(options, list) and all(isinstance(o, dict) and "const" in o for o in options):
-        return [(o["const"], str(o.get("title", o["const"]))) for o in options]
-    if isinstance(prop.get("enum"), list):
-        names = prop.get("x-enumNames") or []
-        return [(v, str(names[i]) if i < len(names) else str(v)) for i, v in enumerate(prop["enum"])]
-    return []
 
 
 def widget_of(prop: dict) -> str:
