@@ -187,6 +187,7 @@ class StateCollector:
         family = GaugeMetricFamily("gasflow_incidents_open", "Unresolved incidents by process", labels=["process"])
         rows = db.session.execute(
             select(ProcessInstance.process_key, func.count())
+            .select_from(Incident)
             .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
             .where(Incident.resolved_at.is_(None))
             .group_by(ProcessInstance.process_key)

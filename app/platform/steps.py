@@ -168,14 +168,14 @@ def apply_step(
     except engine.EngineError as err:
         if not incidents_on or not incidents.is_incident(err):
             log.warning("engine step refused: %s", err.message, extra={
-                "case": instance.id, "process": instance.process_key, "element": err.element_id, "step": kind,
+                "case": instance.id, "process_key": instance.process_key, "element": err.element_id, "step": kind,
                 "error": type(err).__name__,
             })  # fmt: skip
             raise as_service_error(err) from None
         stored = {} if callable(payload) else payload
         row = incidents.record(instance, definition, kind, task_id, stored, actor or name, actor_id, err, now, incident)
         log.error("engine step failed: incident %s kept on case %s", row.id, instance.id, extra={
-            "case": instance.id, "process": instance.process_key, "element": err.element_id, "step": kind,
+            "case": instance.id, "process_key": instance.process_key, "element": err.element_id, "step": kind,
             "incident": row.id, "tries": row.tries, "error": err.message,
         })  # fmt: skip
         metrics.step_failed(instance.process_key, kind)
