@@ -30,7 +30,12 @@ _PHONE_KEYS = {"phone", "phones", "mobile", "tel", "telephone", "contact_phone",
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
 
 
+_PHONE_LIKE = re.compile(r"\d{7}")  # every number either pattern masks has a run of 7 digits; most text has none
+
+
 def mask_text(text: str) -> str:
+    if not _PHONE_LIKE.search(text):
+        return text
     return _LANDLINE.sub(r"\1****\2", _MOBILE.sub(r"\1****\2", text))
 
 
@@ -44,19 +49,22 @@ def _mask_phone(value: str) -> str:
 
 def masked(value: object, key: str = "") -> object:
     """A value fit for a log line: personal keys masked, phone numbers masked in any text, containers walked."""
-    lowered = key.lower()
-    if isinstance(value, dict):
-        return {k: masked(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [masked(v, key) for v in value]
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
+        lowered = key.lower()
         if lowered in _NAME_KEYS:
             return mask_name(value)
         if lowered in _PHONE_KEYS:
             return _mask_phone(value)
         return mask_text(value)
-    if isinstance(value, int | float | bool) or value is None:
+    if kind in (int, float, bool) or value is None:
         return value
+    if isinstance(value, dict):
+        return {k: masked(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [masked(v, key) for v in value]
+    if isinstance(value, str):
+        return masked(str(value), key)
     return mask_text(str(value))
 
 
