@@ -205,3 +205,15 @@ def test_an_engine_failure_is_logged_at_error_with_case_and_element(client, peop
     [line] = [entry for entry in log_lines() if entry["logger"] == "gasflow.engine"]
     assert line["level"] == "error" and line["case"] == response.json["id"] and line["element"] == "Script_x"
     assert line["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_the_alert_rules_and_dashboard_name_only_metrics_that_exist(metered, client):
+    """docs/ops/ refers to metrics by name; a typo there would be an alert that never fires."""
+    import re
+    from pathlib import Path
+
+    ops = Path(__file__).resolve().parents[2] / "docs" / "ops"
+    text = (ops / "prometheus-alerts.yml").read_text() + (ops / "grafana-dashboard.json").read_text()
+    named = {re.sub(r"_(total|bucket|count|sum)$", "", n) for n in re.findall(r"gasflow_[a-z_]+", text)}
+    assert len(named) > 15
+    assert named - set(scrape(client)) == set()
