@@ -81,9 +81,10 @@ class JsonFormatter(logging.Formatter):
         rid = getattr(record, "request_id", None) or request_id.get()
         if rid:
             body["request_id"] = rid
-        for key, value in vars(record).items():
-            if key not in _STANDARD and key != "request_id" and not key.startswith("_"):
-                body[key] = masked(value, key)
+        fields = vars(record)
+        for key in fields.keys() - _STANDARD:  # what came from extra=
+            if key != "request_id" and not key.startswith("_"):
+                body[key] = masked(fields[key], key)
         if record.exc_info:
             body["exc"] = mask_text(self.formatException(record.exc_info))
         return json.dumps(body, ensure_ascii=False, default=str)
@@ -132,4 +133,10 @@ def configure(fmt: str = "json", level: str = "INFO", stream: IO[str] | None = N
     logger.addHandler(handler)
     logger.setLevel(getattr(logging, level.upper(), logging.INFO))
     logger.propagate = False
+    # What a record would gather and no line of ours prints (the logging HOWTO's "Optimization"): the caller's file and
+    # line (a stack walk per line), thread and process names. A request line then costs a few microseconds.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logMultiprocessing = False
+    logging.logProcesses = False
     return handler
