@@ -89,10 +89,13 @@ def _metrics_view():
     return Response(body, mimetype="text/plain; version=0.0.4; charset=utf-8")
 
 
-def serve_metrics_port(app: Flask) -> None:
-    """GASFLOW_METRICS_PORT: the registry on 127.0.0.1:<port> in a thread of this process (no token: loopback only)."""
+def serve_metrics_port(app: Flask):
+    """GASFLOW_METRICS_PORT: the registry on 127.0.0.1:<port> in a thread of this process (no token: loopback only).
+    Returns the server (None without the setting)."""
     from prometheus_client import start_http_server
 
     port = app.config["GASFLOW"].metrics_port
-    if port:
-        start_http_server(port, addr="127.0.0.1", registry=metrics_service.of(app).registry)
+    if not port:
+        return None
+    server, _thread = start_http_server(port, addr="127.0.0.1", registry=metrics_service.of(app).registry)
+    return server

@@ -154,6 +154,29 @@ def test_a_metrics_port_takes_metrics_off_the_app(metered, client):
     assert client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 404
 
 
+def test_a_metrics_port_serves_every_family_from_its_own_thread(metered):
+    """The scrape comes on the port's thread, outside any request: the database gauges still read (their own app
+    context)."""
+    import socket
+    import urllib.request
+
+    from app.web import observability
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    metered.config["GASFLOW"] = metered.config["GASFLOW"].with_overrides(metrics_port=port)
+    server = observability.serve_metrics_port(metered)
+    try:
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+    families = {f.name: f.samples for f in text_string_to_metric_families(body)}
+    assert value(families["gasflow_metrics_scrape_errors"], "gasflow_metrics_scrape_errors") == 0
+    assert value(families["gasflow_timers_waiting"], "gasflow_timers_waiting") == 0 and "gasflow_tasks_open" in families
+
+
 def test_after_commit_hooks_run_only_for_committed_transactions(app):
     ran: list[str] = []
 
