@@ -167,7 +167,12 @@ def apply_step(
             result = operation(definition, instance.state_json, seed_of(instance), now)
     except engine.EngineError as err:
         if not incidents_on or not incidents.is_incident(err):
-            log.warning("engine step refused: %s", err.message, extra={
+            # A failure in the diagram answered as a 4xx is a warning; the caller's (task not ready…) is info, and a
+            # message an instance was not waiting for is routine (correlation tries the next one).
+            level = logging.WARNING if incidents.is_incident(err) else logging.INFO
+            if isinstance(err, engine.NotWaitingForMessage):
+                level = logging.DEBUG
+            log.log(level, "engine step refused: %s", err.message, extra={
                 "case": instance.id, "process_key": instance.process_key, "element": err.element_id, "step": kind,
                 "error": type(err).__name__,
             })  # fmt: skip
