@@ -67,6 +67,16 @@ class Metrics:
             registry=registry,
         )  # fmt: skip
         registry.register(StateCollector(app))
+        self._step_series: dict[tuple[str, str], tuple] = {}
+
+    def step_series(self, process: str, kind: str) -> tuple:
+        """The children a step updates, looked up once per process and kind (labels() takes a lock each time)."""
+        found = self._step_series.get((process, kind))
+        if found is None:
+            completions = self.task_completions.labels(process) if kind == "task_completed" else None
+            found = (self.steps.labels(process, kind), self.step_seconds.labels(kind), completions)
+            self._step_series[(process, kind)] = found
+        return found
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
@@ -94,10 +104,11 @@ def step_done(process: str, kind: str, seconds: float) -> None:
         return
 
     def count() -> None:
-        metrics.steps.labels(process, kind).inc()
-        metrics.step_seconds.labels(kind).observe(seconds)
-        if kind == "task_completed":
-            metrics.task_completions.labels(process).inc()
+        steps, latency, completions = metrics.step_series(process, kind)
+        steps.inc()
+        latency.observe(seconds)
+        if completions is not None:
+            completions.inc()
 
     after_commit(count)
 

@@ -31,6 +31,16 @@ UNMATCHED = "<unmatched>"
 def install(app: Flask) -> None:
     metrics = metrics_service.install(app)
     requests, latency = metrics.requests, metrics.request_seconds
+    children: dict[
+        tuple[str, str, str], tuple
+    ] = {}  # labels() takes a lock and builds a key: once per route and status
+
+    def _series(method: str, route: str, status: str) -> tuple:
+        found = children.get((method, route, status))
+        if found is None:
+            found = children[(method, route, status)] = (requests.labels(method, route, status),
+                                                         latency.labels(method, route))  # fmt: skip
+        return found
 
     def _begin():
         given = request.headers.get("X-Request-ID", "")
@@ -48,8 +58,9 @@ def install(app: Flask) -> None:
             return response
         seconds = time.perf_counter() - started
         route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
-        requests.labels(request.method, route, str(response.status_code)).inc()
-        latency.labels(request.method, route).observe(seconds)
+        count, histogram = _series(request.method, route, str(response.status_code))
+        count.inc()
+        histogram.observe(seconds)
         response.headers["X-Request-ID"] = g.request_id
         level = logging.DEBUG if request.path in _QUIET else logging.INFO
         if log.isEnabledFor(level):
