@@ -217,8 +217,10 @@ def timers_sweep() -> None:
 def scheduler() -> None:
     """Run the scheduler as its own process (any number may run against one PostgreSQL)."""
     from app import scheduler as jobs
+    from app.web import observability
 
     app = current_app._get_current_object()
+    observability.serve_metrics_port(app)  # a scheduler process's timer counts, on its own port (issue 18)
     click.echo("scheduler running; Ctrl-C stops it")
     jobs.blocking(app).start()
 
@@ -274,10 +276,12 @@ def serve(host, port, threads, with_scheduler) -> None:
     import waitress
 
     from app import scheduler as jobs
+    from app.web import observability
 
     app = current_app._get_current_object()
     if with_scheduler:
         jobs.background(app).start()
+    observability.serve_metrics_port(app)  # GASFLOW_METRICS_PORT: /metrics on the loopback, off the app (issue 18)
     # waitress hands each request from its I/O thread to a worker thread; with CPython's default 5 ms GIL switch
     # interval those hand-offs wait. 0.5 ms measured ~10% more completions per second (bench/http_completions.py).
     sys.setswitchinterval(0.0005)

@@ -5,6 +5,7 @@ from app.models.calendar import CalendarDay, CalendarYear
 from app.models.customers import CLASSES, SUPPLY_STATUSES, Customer, CustomerPhone, CustomerView
 from app.models.definitions import ProcessDefinition, ProcessDraft, ProcessRelease
 from app.models.directory import CONFLICT_KINDS, ConflictDeclaration
+from app.models.heartbeats import SchedulerHeartbeat
 from app.models.history import AppSetting, Event
 from app.models.incidents import Incident
 from app.models.instances import CaseIndex, Correlation, HumanTask, ProcessInstance, Timer
@@ -16,6 +17,7 @@ __all__ = [
     "AuditAccess",
     "AuditJob",
     "Seal",
+    "SchedulerHeartbeat",
     "SealLeaf",
     "CLASSES",
     "CONFLICT_KINDS",

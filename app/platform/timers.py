@@ -17,7 +17,7 @@ from app.core.errors import Conflict, Invalid
 from app.core.tx import writes
 from app.extensions import db
 from app.models import ProcessInstance, Timer
-from app.platform import history, script_functions
+from app.platform import history, metrics, script_functions
 from app.platform.history import NewEvent
 from app.platform.runtime import runtime
 from app.platform.steps import apply_step, run_engine, save_step, seed_of
@@ -76,6 +76,9 @@ def fire_next(skip: set[int]) -> tuple[int | None, int]:
     )
     if result is None:  # an incident on that case (issue 13, item 3): its timers wait for the retry; the sweep goes on
         return instance.id, 0
+    fired_at = clock.now()
+    lags = [(fired_at - t.due_at).total_seconds() for t in rows if t.spec_name in result.fired_timers]
+    metrics.timers_fired(instance.process_key, lags)  # issue 18: the timer-lag histogram and alert
     record_escalations(instance.id, result.fired_timers)
     return instance.id, len(result.fired_timers)
 
