@@ -104,10 +104,10 @@ def _not_found_for_any_method(err: HTTPException) -> HTTPException:
     if not isinstance(err, MethodNotAllowed) or not err.valid_methods:
         return err
     adapter = current_app.create_url_adapter(request)
-    try:
-        adapter.match(method=next(iter(err.valid_methods)))
-    except NotFound:
-        return NotFound()
-    except HTTPException:
-        pass
-    return err
+    for method in err.valid_methods:  # a real 405 when some method's rule takes this very path
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        return err
+    return NotFound()

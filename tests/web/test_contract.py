@@ -11,11 +11,14 @@ def test_item13_a_405_carries_the_allow_header(client, people):
 
 
 def test_item13_an_id_out_of_range_is_a_404_for_every_method(client, people):
-    headers = people["owner"].headers
-    for method in ("GET", "PUT"):
-        answer = client.open("/api/v1/owners/drafts/481466075804/xml", method=method, headers=headers, data=b"<x/>")
-        assert answer.status_code == 404, method
-        assert answer.json["error"] == "not_found"
+    headers = people["admin"].headers
+    for url, methods in [("/api/v1/owners/drafts/481466075804/xml", ("GET", "PUT")),
+                         ("/api/v1/customers/706140162660", ("GET", "PATCH", "DELETE"))]:  # fmt: skip
+        for method in methods:
+            answer = client.open(url, method=method, headers=headers, json={})
+            assert answer.status_code == 404, (url, method)
+            assert answer.json["error"] == "not_found"
+    assert client.open("/api/v1/customers/1", method="PUT", headers=headers).status_code == 405  # a real 405 stays
 
 
 def test_item13_a_typed_query_parameter_outside_the_document_is_a_400_naming_it(client, people):
