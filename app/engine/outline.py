@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from app.engine.definitions import BPMN_NS, NS, SPIFF_NS
+from app.engine.foreign import main_process
 
 _CODE_TAGS = {
     f"{{{BPMN_NS}}}script": ("script", "exec"),
@@ -75,11 +76,9 @@ def _properties(node) -> dict[str, str]:
 
 
 def outline(tree: etree._ElementTree) -> Outline | None:
-    processes = tree.xpath("/bpmn:definitions/bpmn:process", namespaces=NS)
-    executable = [p for p in processes if p.get("isExecutable", "true") != "false"] or processes
-    if not executable:
+    process = main_process(tree)
+    if process is None:
         return None
-    process = executable[0]
     lane_of: dict[str, str] = {}
     lanes = []
     for lane in process.iter(f"{{{BPMN_NS}}}lane"):

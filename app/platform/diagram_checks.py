@@ -10,12 +10,12 @@ import builtins
 
 from app.core.registry import registry
 from app.engine.checks import ERROR, WARNING, Finding, check
+from app.engine.definitions import Definition
 from app.engine.outline import Element, Outline, outline
 from app.org import staffing
 from app.platform import forms
 from app.platform.rule_ids import ESCALATION_RULES
 from app.platform.script_functions import PLATFORM_FUNCTIONS
-from app.platform.start_forms import GENERIC_FIELDS
 
 SLA_PROPERTIES = ("slaHours", "slaWorkingDays", "slaFrom", "dueField")
 # Names every case has without a form writing them.
@@ -53,7 +53,7 @@ def _forms(shape: Outline, edited: dict[str, dict]) -> tuple[list[Finding], list
     found, schemas = [], []
     start_key = shape.process_properties.get("startFormKey")
     if not start_key:
-        schemas.append({"properties": dict.fromkeys(GENERIC_FIELDS, {})})
+        schemas.append({"properties": dict.fromkeys(forms.GENERIC_FIELDS, {})})
     for form_key in sorted(set(forms.keys_on_disk(shape.key)) | set(edited)):  # any form of the process may give data
         schema = _form_for(shape.key, form_key, edited)
         if schema is not None:
@@ -137,17 +137,26 @@ def _lanes(shape: Outline) -> list[Finding]:
     return found
 
 
-def check_diagram(
+def review(
     content: bytes, edited_forms: dict[str, dict] | None = None, filename: str = "draft.bpmn"
-) -> list[Finding]:
+) -> tuple[list[Finding], Definition | None]:
+    """Every finding (the engine's and this installation's), and the runnable definition when there is no error.
+    Deploy refuses on the errors (definitions.validate); the modeler shows all of them."""
     report = check(content, filename)
     findings = list(report.findings)
     shape = outline(report.tree) if report.tree is not None else None
     if shape is None:
-        return findings
+        return findings, None
     form_findings, schemas = _forms(shape, edited_forms or {})
     findings += form_findings + _lanes(shape) + _deadlines(shape) + _reads(shape, _known_names(shape, schemas))
-    return findings
+    errors = any(f.severity == ERROR for f in findings)
+    return findings, None if errors else report.definition
+
+
+def check_diagram(
+    content: bytes, edited_forms: dict[str, dict] | None = None, filename: str = "draft.bpmn"
+) -> list[Finding]:
+    return review(content, edited_forms, filename)[0]
 
 
 def as_dicts(findings: list[Finding]) -> list[dict]:
