@@ -14,7 +14,8 @@ converted for the engine, what is kept as documentation, and what is refused wit
   annotations and groups are dropped for the engine (a warning for stores and objects; annotations and groups are
   drawing only).
 - Camunda 7: ``camunda:formKey`` reads as our ``formKey``; ``camunda:candidateGroups`` (one group) puts a task that is
-  in no lane into a lane of that name (then checked against real units like every lane). ``camunda:assignee``,
+  in no lane into a lane of that name (then checked against real units like every lane);
+  ``camunda:candidateStarterGroups`` reads as ``startableBy`` (``unit:<group>`` each). ``camunda:assignee``,
   ``camunda:dueDate``, ``camunda:class``… are named in a warning with our equivalent; Zeebe, Signavio and Trisotech
   extensions likewise.
 - Refused with the fix, before SpiffWorkflow stops at the first one: several outgoing flows from a task or event,
@@ -24,6 +25,7 @@ converted for the engine, what is kept as documentation, and what is refused wit
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 from dataclasses import dataclass
@@ -53,15 +55,25 @@ _SPLITS = {
     "complexGateway",
     "startEvent",
 }  # fmt: skip  (SpiffWorkflow lets only these have several outgoing flows)
-_EXTENSION_HINTS = {  # namespace -> (tool, what to do instead)
-    ZEEBE_NS: ("Camunda 8 (Zeebe)", "把任务放进以办理单位命名的泳道；表单用 formKey 属性"),
-    "http://www.signavio.com": ("Signavio", "仅作说明，不参与运行"),
-    "http://www.trisotech.com/2015/triso/modeling": ("Trisotech", "仅作说明，不参与运行"),
-    "http://www.trisotech.com/to": ("Trisotech", "仅作说明，不参与运行"),
+_TOOLS = {  # namespace -> the tool whose extensions GasFlow recognises (and does not read)
+    ZEEBE_NS: "Camunda 8 (Zeebe)",
+    "http://www.signavio.com": "Signavio",
+    "http://www.trisotech.com/2015/triso/modeling": "Trisotech",
+    "http://www.trisotech.com/to": "Trisotech",
 }
+_ZEEBE_HINTS = {  # zeebe:<element> -> GasFlow's way
+    "assignmentDefinition": "把任务放进以办理单位命名的泳道 (put the task in a lane named after the unit)",
+    "formDefinition": "在 GasFlow 中用 formKey 属性选择表单 (use the formKey property)",
+    "taskDefinition": "改为脚本任务，调用平台函数 (use a script task calling a platform function)",
+    "ioMapping": "在脚本或表单中读写案件字段 (read and write case fields in a script or form)",
+    "calledElement": "填写 calledElement 属性，被调用的流程放在同一文件中 (call a process in the same file)",
+    "calledDecision": "GasFlow 不运行 DMN；用脚本任务写规则 (no DMN: write the rule in a script task)",
+}
+_METADATA = "仅为该工具的显示信息，不参与运行 (display metadata of that tool; it does not run)"
 _CAMUNDA_HINTS = {  # camunda:<attribute> that GasFlow does not read, and what it does instead
     "assignee": "GasFlow 按泳道或 assigneeField 属性分派 (use a lane or the assigneeField property)",
     "candidateUsers": "GasFlow 按泳道分派给单位 (use a lane named after the unit)",
+    "candidateStarterUsers": "用流程属性 startableBy 写角色或 unit:单位 (use the startableBy property)",
     "dueDate": "用 slaHours 或 slaWorkingDays 属性设置时限 (use slaHours or slaWorkingDays)",
     "followUpDate": "用 slaHours 或 slaWorkingDays 属性设置时限 (use slaHours or slaWorkingDays)",
     "class": "GasFlow 不运行 Java 类；改为脚本任务调用平台函数 (use a script task calling a platform function)",
@@ -195,41 +207,61 @@ def _conditions(process) -> list[Finding]:
             flow = condition.getparent()
             findings.append(_finding(flow, f"条件 {text} 是 Camunda 表达式，GasFlow 的条件用 Python 写",
                                      f"condition {text} is a Camunda (JUEL) expression; GasFlow conditions are Python",
-                                     f"改写为 Python，例如 {text.strip()[2:-1].replace('==', ' == ')}"))  # fmt: skip
+                                     f"改写为 Python，例如 {python_form(text)}"))  # fmt: skip
     return findings
+
+
+def _assigned(process) -> set[str]:
+    """Names the code of a process assigns (a data object is in use only when some code writes it)."""
+    names = set()
+    for node in process.iter(f"{{{BPMN_NS}}}script", f"{{{SPIFF_NS}}}preScript", f"{{{SPIFF_NS}}}postScript"):
+        try:
+            tree = ast.parse(node.text or "")
+        except (SyntaxError, ValueError):
+            continue  # reported by the compilation check
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return names
+
+
+def python_form(juel: str) -> str:
+    """A hint, not a conversion: ``${a == true && !b}`` -> ``a == True and not b``."""
+    text = juel.strip()[2:-1].replace("!=", "\0").replace("&&", " and ").replace("||", " or ")
+    text = text.replace("!", " not ").replace("\0", " != ")
+    for old, new in (("true", "True"), ("false", "False"), ("null", "None")):
+        text = re.sub(rf"\b{old}\b", new, text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _documentation_only(tree, process) -> list[Finding]:
-    """Drop for the engine what only documents; say so where someone may have meant it to do something."""
+    """Drop for the engine what only documents; say so where someone may have meant it to do something. A data store
+    has no implementation here; a data object is data only when code writes it (otherwise reading it would fail when
+    the case gets there)."""
     findings = []
-    stores = {n.get("id"): n for n in tree.iter(f"{{{BPMN_NS}}}dataStoreReference", f"{{{BPMN_NS}}}dataStore")}
-    objects = {n.get("id") for n in tree.iter(f"{{{BPMN_NS}}}dataObject")}
-    loose_refs = {n.get("id"): n for n in tree.iter(f"{{{BPMN_NS}}}dataObjectReference")
-                  if n.get("dataObjectRef") not in objects}  # fmt: skip
-    for node in stores.values():
-        if _bpmn(node, "dataStoreReference") and node.getparent() is not None:
+    stores = list(tree.iter(f"{{{BPMN_NS}}}dataStoreReference", f"{{{BPMN_NS}}}dataStore"))
+    written = _assigned(process)
+    used = {n.get("id") for n in tree.iter(f"{{{BPMN_NS}}}dataObject") if n.get("id") in written}
+    references = list(tree.iter(f"{{{BPMN_NS}}}dataObjectReference"))
+    loose = [n for n in references if n.get("dataObjectRef") not in used]
+    for node in stores:
+        if _bpmn(node, "dataStoreReference"):
             findings.append(_finding(node, f"数据存储{_label(node)}仅作说明，不读写任何数据",
                                      "the data store is documentation only: nothing is read or written",
                                      "要保存数据，请在表单或脚本中写入案件字段", WARNING))  # fmt: skip
-    for node in loose_refs.values():
-        findings.append(_finding(node, f"数据对象{_label(node)}没有对应的 dataObject，仅作说明",
-                                 "the data object reference has no data object: documentation only",
-                                 "在建模工具中重新放置数据对象", WARNING))  # fmt: skip
-    documentary = set(stores) | set(loose_refs)
+    for node in loose:
+        findings.append(_finding(node, f"数据对象{_label(node)}没有脚本写入，仅作说明",
+                                 "no script writes this data object: it is documentation only",
+                                 "若要在环节间传递数据，用脚本给它赋值（变量名即 dataObject 的 id）", WARNING))  # fmt: skip
+    documentary = {n.get("id") for n in stores + loose}
+    real = {n.get("id") for n in references} - documentary
     for association in list(tree.iter(f"{{{BPMN_NS}}}dataInputAssociation", f"{{{BPMN_NS}}}dataOutputAssociation")):
         ends = [(r.text or "").strip() for r in association if _local(r) in ("sourceRef", "targetRef")]
-        if any(end in documentary for end in ends) or not any(end in objects or end in _refs(tree) for end in ends):
+        if not any(end in real for end in ends):
             association.getparent().remove(association)
-    for node in list(stores.values()) + list(loose_refs.values()):
-        if node.getparent() is not None:
-            node.getparent().remove(node)
+    for node in stores + loose:
+        node.getparent().remove(node)
     for node in list(tree.iter(f"{{{BPMN_NS}}}textAnnotation", f"{{{BPMN_NS}}}group", f"{{{BPMN_NS}}}association")):
         node.getparent().remove(node)  # drawing only
     return findings
-
-
-def _refs(tree) -> set[str]:
-    return {n.get("id") for n in tree.iter(f"{{{BPMN_NS}}}dataObjectReference")}
 
 
 def _typeless(process) -> list[Finding]:
@@ -316,6 +348,9 @@ def _camunda(process) -> list[Finding]:
             name = etree.QName(attribute).localname
             if name == "formKey" and value.strip():
                 _set_property(node, "formKey", value.strip().removeprefix("embedded:app:").removesuffix(".json"))
+            elif name == "candidateStarterGroups" and _bpmn(node, "process") and value.strip():
+                starters = ", ".join(f"unit:{g.strip()}" for g in value.split(",") if g.strip())
+                _set_property(node, "startableBy", starters)  # who may start: the same meaning (senders.py)
             elif name == "candidateGroups" and _bpmn(node, "userTask"):
                 findings += _candidate_group(process, node, value, lanes)
             elif name in _CAMUNDA_HINTS:
@@ -364,24 +399,25 @@ def _candidate_group(process, node, value: str, lanes) -> list[Finding]:
 
 
 def _extensions(tree) -> list[Finding]:
-    """One warning per foreign tool and element kind, naming what it meant and GasFlow's way."""
+    """Other tools' extensions, named with GasFlow's way: each Zeebe element where it is (it meant something to run);
+    Signavio's and Trisotech's display metadata once per file."""
     findings, seen = [], set()
     for node in tree.iter():
-        if not isinstance(node.tag, str):
+        if not isinstance(node.tag, str) or etree.QName(node).namespace not in _TOOLS:
             continue
-        namespaces = {etree.QName(node).namespace} | {etree.QName(a).namespace for a in node.attrib}
-        for namespace in namespaces & set(_EXTENSION_HINTS):
-            owner = node
-            while owner is not None and not owner.get("id"):
-                owner = owner.getparent()
-            key = (namespace, etree.QName(node).localname, owner.get("id") if owner is not None else "")
-            if key in seen or owner is None:
-                continue
-            seen.add(key)
-            tool, fix = _EXTENSION_HINTS[namespace]
-            what = etree.QName(node).localname if etree.QName(node).namespace == namespace else "属性"
-            findings.append(_finding(owner, f"{tool} 的扩展 {what} 在 GasFlow 中不起作用",
-                                     f"{tool} extension {what} is not read by GasFlow", fix, WARNING))  # fmt: skip
+        namespace, local = etree.QName(node).namespace, etree.QName(node).localname
+        owner = node.getparent()
+        while owner is not None and not owner.get("id"):
+            owner = owner.getparent()
+        key = (namespace, local, owner.get("id")) if namespace == ZEEBE_NS else (namespace,)
+        if owner is None or key in seen:
+            continue
+        seen.add(key)
+        hint = _ZEEBE_HINTS.get(local, _METADATA if namespace != ZEEBE_NS else "GasFlow 不读取 (not read)")
+        zh, en = hint.split(" (", 1)
+        findings.append(_finding(owner, f"{_TOOLS[namespace]} 的扩展 {local} 在 GasFlow 中不起作用：{zh}",
+                                 f"{_TOOLS[namespace]} extension {local} is not read by GasFlow: {en.rstrip(')')}", zh,
+                                 WARNING))  # fmt: skip
     return findings
 
 

@@ -50,6 +50,8 @@ class Outline:
     process_properties: dict[str, str]
     elements: dict[str, Element]
     lanes: list[Lane]
+    messages: list[Element] = field(default_factory=list)  # bpmn:message, with properties (sentBy)
+    line: int | None = None  # the running process's line
 
 
 def _names(source: str, mode: str) -> tuple[set[str], set[str]]:
@@ -116,4 +118,8 @@ def outline(tree: etree._ElementTree) -> Outline | None:
         lane.user_tasks = [
             r for r in lane.user_tasks if elements.get(r) and elements[r].kind in {"userTask", "manualTask"}
         ]
-    return Outline(process.get("id") or "", _properties(process), elements, lanes)
+    messages = [
+        Element(m.get("id") or "", "message", m.get("name") or m.get("id") or "", m.sourceline, None, _properties(m))
+        for m in tree.xpath("/bpmn:definitions/bpmn:message", namespaces=NS)
+    ]
+    return Outline(process.get("id") or "", _properties(process), elements, lanes, messages, process.sourceline)

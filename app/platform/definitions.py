@@ -38,8 +38,6 @@ def validate(content: bytes, filename: str, pinned: dict[str, dict] | None = Non
     reach people, deadlines, senders — the same list the modeler's check shows."""
     findings, parsed = diagram_checks.review(content, pinned or {}, filename)
     problems = [engine.finding_problem(f, filename) for f in findings if f.severity == "error"]
-    if parsed is not None:
-        problems += senders.deploy_problems(parsed, filename)
     if problems or parsed is None:
         raise engine.BpmnInvalid(problems)
     return parsed

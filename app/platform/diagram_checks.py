@@ -9,11 +9,11 @@ from __future__ import annotations
 import builtins
 
 from app.core.registry import registry
-from app.engine.checks import ERROR, WARNING, Finding, check
+from app.engine.checks import ERROR, WARNING, Finding, check, split_message
 from app.engine.definitions import Definition
 from app.engine.outline import Element, Outline, outline
 from app.org import staffing
-from app.platform import forms
+from app.platform import forms, senders
 from app.platform.rule_ids import ESCALATION_RULES
 from app.platform.script_functions import PLATFORM_FUNCTIONS
 
@@ -137,6 +137,22 @@ def _lanes(shape: Outline) -> list[Finding]:
     return found
 
 
+def _senders(shape: Outline) -> list[Finding]:
+    """Who may start the process and send each message (issue 13 item 4), listed with the rest."""
+    process = Element(shape.key, "process", "", shape.line)
+    by_name = {m.name: m for m in shape.messages}
+    found = []
+    for where, why in senders.deploy_problems(
+        shape.process_properties, [(m.name, m.properties) for m in shape.messages]
+    ):
+        element = by_name.get(where, process)
+        zh, en = split_message(why)
+        fix = "在流程属性中填写 startableBy（如 staff、unit:客服中心、system:billing）" if element is process else \
+            "在消息属性中填写 sentBy（如 staff 或 system:billing）"  # fmt: skip
+        found.append(_finding(element, zh, en, fix))
+    return found
+
+
 def review(
     content: bytes, edited_forms: dict[str, dict] | None = None, filename: str = "draft.bpmn"
 ) -> tuple[list[Finding], Definition | None]:
@@ -148,7 +164,8 @@ def review(
     if shape is None:
         return findings, None
     form_findings, schemas = _forms(shape, edited_forms or {})
-    findings += form_findings + _lanes(shape) + _deadlines(shape) + _reads(shape, _known_names(shape, schemas))
+    findings += form_findings + _lanes(shape) + _senders(shape) + _deadlines(shape)
+    findings += _reads(shape, _known_names(shape, schemas))
     errors = any(f.severity == ERROR for f in findings)
     return findings, None if errors else report.definition
 
