@@ -91,8 +91,8 @@ def _code(scope, names) -> list[Finding]:
     found = []
     for node in scope.iter(*_CODE):
         source = (node.text or "").strip()
-        if not source or foreign.JUEL.match(source):
-            continue  # empty: nothing runs; ${…}: reported by foreign.py with its Python form
+        if not source or node.get(foreign.REPORTED):
+            continue  # empty: nothing runs; a Camunda ${…} or a timer that is no expression: foreign.py said why
         element_id, name = _named(node, names)
         try:
             sandbox.compile_snippet(source, _CODE[node.tag])
@@ -134,12 +134,12 @@ def _names(tree) -> dict[str, str]:
 
 
 def _safety(tree, prepared: foreign.Prepared, filename: str, names) -> list[Finding]:
-    problems = safety.foreign_content(tree, filename)  # the file as stored and shown: annotations included
+    # the file as stored and shown (annotations included); constant timers are checked in foreign.py, with their fix
+    problems = safety.foreign_content(tree, filename)
     for process in prepared.running:
         problems += (
             safety.reserved_ids(process, filename)
             + safety.loop_limits(process, filename)
-            + safety.timer_constants(process, filename)
             + safety.endless_cycles(process, filename)
         )
     return [_from_problem(p, names) for p in problems]

@@ -42,6 +42,7 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 MAIN = "gasflowMain"  # marks, in the engine's copy, the process that runs
+REPORTED = "gasflowReported"  # marks, in the engine's copy, code already refused here (not compiled again)
 
 _FLOW_NODES = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
                "businessRuleTask", "subProcess", "transaction", "adHocSubProcess", "callActivity", "startEvent",
@@ -106,8 +107,9 @@ def _bpmn(node, local: str) -> bool:
     return node.tag == f"{{{BPMN_NS}}}{local}"
 
 
-def _finding(node, zh: str, en: str, fix: str, severity: str = ERROR) -> Finding:
-    return Finding(node.get("id") or "", node.get("name") or "", node.sourceline, zh, en, fix, severity, _local(node))
+def _finding(node, zh: str, en: str, fix: str, severity: str = ERROR, line: int | None = None) -> Finding:
+    return Finding(node.get("id") or "", node.get("name") or "", line or node.sourceline, zh, en, fix, severity,
+                   _local(node))  # fmt: skip
 
 
 def _label(node) -> str:
@@ -143,7 +145,7 @@ def _choose(tree) -> tuple[etree._Element | None, set[str], list[Finding]]:
         return None, called, [_finding(where, "文件中没有可运行的流程：没有哪个池画了开始事件和任务",
                                        "no process with flow nodes to run", "在一个池中画出流程（开始事件、任务、结束事件）")]  # fmt: skip
     main = runnable[0]
-    if main.get("isExecutable") == "false":
+    if main.get("isExecutable", "true") == "false":
         findings.append(_finding(main, "该流程标为不可执行，GasFlow 仍会运行它（文件中唯一画了流程的池）",
                                  "the process is marked non-executable; GasFlow runs it as the only drawn pool",
                                  "在建模工具中勾选“可执行”(Executable)", WARNING))  # fmt: skip
@@ -193,10 +195,37 @@ def _timers(process) -> list[Finding]:
         if iso_timer(_local(node), text):
             node.text = repr(text)  # ISO as written: the engine evaluates timer text, so it gets a string
         elif JUEL.match(text):
+            node.set(REPORTED, "true")
             findings.append(_finding(event, f"计时器{_label(event)}的值 {text} 是 Camunda 表达式，GasFlow 不能计算",
                                      f"timer {text} is a Camunda (JUEL) expression", "写 ISO-8601 值（如 P7D），"
-                                     "或写 Python 表达式引用案件数据（如 answer_due）"))  # fmt: skip
+                                     "或写 Python 表达式引用案件数据（如 answer_due）", line=node.sourceline))  # fmt: skip
+        elif isinstance(quoted := _literal(text), str) and not iso_timer(_local(node), quoted.strip()):
+            node.set(REPORTED, "true")
+            findings.append(_finding(event, f"计时器{_label(event)}的值 {text} 不是 ISO 8601 时间",
+                                     f"timer value {text} is not ISO 8601", "写 ISO 8601 时长（如 P7D、PT6H）、"
+                                     "日期（2026-12-01T09:00:00+08:00）或周期（R6/P1D）", line=node.sourceline))  # fmt: skip
+        elif not _compiles(text):
+            node.set(REPORTED, "true")
+            findings.append(_finding(event, f"计时器{_label(event)}的值 {text} 既不是 ISO-8601 时间，也不是表达式",
+                                     f"timer value {text!r} is neither ISO-8601 nor an expression",
+                                     "写 ISO-8601 时长（如 P7D、PT6H）、日期（2026-12-01T09:00:00+08:00）、周期（R6/P1D），"
+                                     "或引用案件数据的 Python 表达式（如 answer_due）", line=node.sourceline))  # fmt: skip
     return findings
+
+
+def _literal(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _compiles(text: str) -> bool:
+    try:
+        compile(text, "<timer>", "eval")
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _conditions(process) -> list[Finding]:
@@ -204,6 +233,7 @@ def _conditions(process) -> list[Finding]:
     for condition in process.iter(f"{{{BPMN_NS}}}conditionExpression"):
         text = (condition.text or "").strip()
         if JUEL.match(text):
+            condition.set(REPORTED, "true")
             flow = condition.getparent()
             findings.append(_finding(flow, f"条件 {text} 是 Camunda 表达式，GasFlow 的条件用 Python 写",
                                      f"condition {text} is a Camunda (JUEL) expression; GasFlow conditions are Python",

@@ -25,7 +25,7 @@ _KNOWN = [
     (
         r"Data Store with name (.*) has no implementation",
         "数据存储“{0}”在 GasFlow 中没有实现",
-        "data store {0!r} has no implementation in GasFlow",
+        "GasFlow cannot read or write data store {0!r}",
         "数据存储只能作说明：删除它与任务的连线",
     ),
     (
@@ -115,27 +115,41 @@ _COMPILED = [(re.compile(pattern, re.S), zh, en, fix) for pattern, zh, en, fix i
 
 def finding(err: BaseException, tree, filename: str = "") -> Finding:
     """The Finding for an exception SpiffWorkflow raised while parsing ``tree``."""
-    element_id = getattr(err, "id", "") or ""
-    node = tree.xpath("//*[@id=$id]", id=element_id)[0] if element_id and tree is not None else None
-    if node is None and tree is not None:
-        node = _node_named_in(str(err), tree)
-        element_id = node.get("id") if node is not None else ""
+    text = str(err)
+    known = next(((m, zh, en, fix) for p, zh, en, fix in _COMPILED if (m := p.search(text))), None)
+    groups = [g or "" for g in known[0].groups()] if known else []
+    node = _node(err, tree, text, groups)
+    element_id = node.get("id") if node is not None else ""
     kind = _local(node) if node is not None else (getattr(err, "tag", "") or "").removeprefix("bpmn:")
     name = (node.get("name") if node is not None else getattr(err, "name", "")) or ""
     line = node.sourceline if node is not None else None
     label = f"“{name or element_id}”（{KIND_ZH.get(kind, kind)}）" if element_id else ""
-    text = str(err)
-    for pattern, zh, en, fix in _COMPILED:
-        match = pattern.search(text)
-        if match:
-            groups = [g or "" for g in match.groups()]
-            values = {"label": label, "kind": kind or "element", "name": name}
-            return Finding(element_id, name, line, zh.format(*groups, **values), en.format(*groups, **values), fix,
-                           kind=kind)  # fmt: skip
+    if known:
+        _, zh, en, fix = known
+        values = {"label": label, "kind": kind or "element", "name": name}
+        return Finding(element_id, name, line, zh.format(*groups, **values), en.format(*groups, **values), fix,
+                       kind=kind)  # fmt: skip
     log.warning("untranslated SpiffWorkflow parse error in %s (%s): %s", filename, element_id, text)
     return Finding(element_id, name, line, f"流程引擎无法读取{label or '该流程'}",
                    f"the workflow engine cannot read this {kind or 'diagram'}",
                    "检查该元素的设置；若仍不清楚，把文件发给系统管理员", kind=kind)  # fmt: skip
+
+
+def _node(err: BaseException, tree, text: str, groups: list[str]):
+    """The element the error is about: the one SpiffWorkflow names, else one named in its text (an id, or the name of
+    a data store: its drawn reference is what the owner sees)."""
+    if tree is None:
+        return None
+    element_id = getattr(err, "id", "") or ""
+    if element_id:
+        found = tree.xpath("//*[@id=$id]", id=element_id)
+        if found:
+            return found[0]
+    for name in groups:
+        found = tree.xpath("//*[@name=$n][local-name()='dataStoreReference' or local-name()!='dataStore']", n=name)
+        if found:
+            return found[0]
+    return _node_named_in(text, tree)
 
 
 def _local(node) -> str:

@@ -46,7 +46,7 @@ def _known_names(shape: Outline, schemas: list[dict]) -> set[str]:
 
 
 def _finding(element: Element, zh: str, en: str, fix: str = "", severity: str = ERROR) -> Finding:
-    return Finding(element.id, element.name, element.line, zh, en, fix, severity)
+    return Finding(element.id, element.name, element.line, zh, en, fix, severity, element.kind)
 
 
 def _forms(shape: Outline, edited: dict[str, dict]) -> tuple[list[Finding], list[dict]]:
