@@ -116,3 +116,17 @@ def test_issue19_no_foreign_file_is_a_5xx(client, people, name):
     response = client.post(f"/api/v1/definitions?filename={name}", data=(FOREIGN / name).read_bytes(),
                            headers=people["owner"].headers)  # fmt: skip
     assert response.status_code in (201, 422), response.json
+
+
+def test_issue19_gasflow_lint_prints_the_same_list_and_fails_on_errors(app, people):
+    from app.cli import main
+
+    runner = app.test_cli_runner()
+    bad = runner.invoke(main, ["lint", str(FOREIGN / "camunda7_many_faults.bpmn")])
+    assert bad.exit_code == 1
+    assert "camunda7_many_faults.bpmn:6: error: Lane_crew (lane 抢修班) 泳道“抢修班”不是任何单位" in bad.output
+    assert "1 file(s), 11 error(s)" in bad.output
+    offline = runner.invoke(main, ["lint", "--offline", str(FOREIGN / "camunda7_many_faults.bpmn")])
+    assert offline.exit_code == 1 and "1 file(s), 8 error(s)" in offline.output  # without lanes, forms, senders
+    good = runner.invoke(main, ["lint", str(FOREIGN / "signavio_documentation.bpmn"), str(FOREIGN / "visio_gbk.bpmn")])
+    assert good.exit_code == 0 and "2 file(s), 0 error(s)" in good.output and "warning: sid-STOREREF-cis" in good.output
