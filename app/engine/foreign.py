@@ -42,6 +42,7 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 MAIN = "gasflowMain"  # marks, in the engine's copy, the process that runs
+FROM = "gasflowFrom"  # on a lane made from camunda:candidateGroups: the task that named it
 REPORTED = "gasflowReported"  # marks, in the engine's copy, code already refused here (not compiled again)
 
 _FLOW_NODES = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
@@ -268,8 +269,9 @@ def _documentation_only(tree, process) -> list[Finding]:
     the case gets there)."""
     findings = []
     stores = list(tree.iter(f"{{{BPMN_NS}}}dataStoreReference", f"{{{BPMN_NS}}}dataStore"))
-    written = _assigned(process)
-    used = {n.get("id") for n in tree.iter(f"{{{BPMN_NS}}}dataObject") if n.get("id") in written}
+    data_objects = list(tree.iter(f"{{{BPMN_NS}}}dataObject"))
+    written = _assigned(process) if data_objects else set()
+    used = {n.get("id") for n in data_objects if n.get("id") in written}
     references = list(tree.iter(f"{{{BPMN_NS}}}dataObjectReference"))
     loose = [n for n in references if n.get("dataObjectRef") not in used]
     for node in stores:
@@ -422,6 +424,7 @@ def _candidate_group(process, node, value: str, lanes) -> list[Finding]:
     lane = next((n for n in lane_set if n.get("name") == groups[0]), None)
     if lane is None:
         lane = etree.SubElement(lane_set, f"{{{BPMN_NS}}}lane", id=f"camundaLane_{len(lane_set)}", name=groups[0])
+        lane.set(FROM, node.get("id"))
         lane.sourceline = node.sourceline
     etree.SubElement(lane, f"{{{BPMN_NS}}}flowNodeRef").text = node.get("id")
     lanes[node.get("id")] = lane

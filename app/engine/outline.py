@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from app.engine.definitions import BPMN_NS, NS, SPIFF_NS
-from app.engine.foreign import main_process
+from app.engine.foreign import FROM, main_process
 
 _CODE_TAGS = {
     f"{{{BPMN_NS}}}script": ("script", "exec"),
@@ -42,6 +42,7 @@ class Lane:
     name: str
     line: int | None
     user_tasks: list[str]
+    kind: str = "lane"  # "userTask" for a lane read from camunda:candidateGroups: problems go on that task
 
 
 @dataclass
@@ -86,7 +87,9 @@ def outline(tree: etree._ElementTree) -> Outline | None:
     for lane in process.iter(f"{{{BPMN_NS}}}lane"):
         refs = [r.text for r in lane.findall(f"{{{BPMN_NS}}}flowNodeRef") if r.text]
         lane_of.update((ref, lane.get("name") or "") for ref in refs)
-        lanes.append(Lane(lane.get("id") or "", lane.get("name") or "", lane.sourceline, refs))
+        drawn_on = lane.get(FROM)  # a lane foreign.py made from a task's camunda:candidateGroups
+        lane_id, kind = (drawn_on, "userTask") if drawn_on else (lane.get("id") or "", "lane")
+        lanes.append(Lane(lane_id, lane.get("name") or "", lane.sourceline, refs, kind))
     elements: dict[str, Element] = {}
     for node in process.iter():
         if not isinstance(node.tag, str) or not node.get("id") or node.tag == f"{{{BPMN_NS}}}lane":

@@ -132,7 +132,7 @@ def _lanes(shape: Outline) -> list[Finding]:
         problem = staffing.lane_problem(lane.name, staffed)
         if problem:
             why, fix = problem
-            where = Element(lane.id, "lane", lane.name, lane.line)
+            where = Element(lane.id, lane.kind, lane.name, lane.line)
             found.append(_finding(where, why, f"lane {lane.name!r} resolves to no one who could work its tasks", fix))
     return found
 

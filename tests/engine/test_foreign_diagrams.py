@@ -221,6 +221,15 @@ def test_issue19_item7_gbk_and_utf16_files_parse_and_are_stored_as_utf8():
     assert 'encoding="UTF-8"' in text and "张贴停气公告" in text
     utf16 = text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
     assert parse_definition(utf16, "utf16.bpmn").name.startswith("停气通知")
+    latin = (FOREIGN / "bpmnio_two_pools.bpmn").read_text(encoding="utf-8").replace("受理", "Réception")
+    latin = (
+        latin.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
+        .replace("客服中心", "Centre")
+        .replace("分公司", "Agence")
+    )
+    latin = latin.replace("派工单", "Ordre").replace("施工", "Travaux").encode("iso-8859-1")
+    assert "Réception" in xml_text(latin, "latin.bpmn")
+    assert "Réception、Travaux" in checks.check(latin, "latin.bpmn").errors[0].message_zh  # parsed, pools listed
 
 
 def test_issue19_item7_bytes_that_do_not_match_the_declaration_name_the_line():

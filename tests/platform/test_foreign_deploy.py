@@ -84,6 +84,15 @@ def test_issue19_documentation_gbk_and_called_process_diagrams_run_to_the_end(ap
     assert _finished(instance)
 
 
+def test_issue19_camunda_candidate_groups_are_checked_against_real_units_on_the_task(app, people):
+    content = (FOREIGN / "camunda7_collaboration.bpmn").read_text(encoding="utf-8")
+    typo = content.replace('camunda:candidateGroups="利州区分公司"', 'camunda:candidateGroups="抢修班"')
+    with pytest.raises(BpmnInvalid) as err:
+        definitions.deploy(typo.encode("utf-8"), "typo.bpmn")
+    [problem] = err.value.problems
+    assert problem.element_id == "Task_visit" and problem.line == 25 and "泳道“抢修班”不是任何单位" in problem.message
+
+
 def test_issue19_deploy_lists_the_engine_and_the_installation_problems_together(app, people):
     with pytest.raises(BpmnInvalid) as err:
         definitions.deploy((FOREIGN / "camunda7_many_faults.bpmn").read_bytes(), "many.bpmn")
