@@ -102,11 +102,11 @@ def _code(scope, names) -> list[Finding]:
     return found
 
 
-def _lanes(process, names) -> list[Finding]:
+def _lanes(process, names, drawn_only: set[str]) -> list[Finding]:
     in_lane = set(process.xpath(".//bpmn:lane/bpmn:flowNodeRef/text()", namespaces=NS))
     found = []
     for task in process.xpath(".//bpmn:userTask|.//bpmn:manualTask", namespaces=NS):
-        if task.get("id") not in in_lane:
+        if task.get("id") not in in_lane and task.get("id") not in drawn_only:
             fix = "把任务拖进办理单位的泳道 (put it in the lane of the unit that works it)"
             if task.xpath(".//*[local-name()='assignmentDefinition']"):
                 fix = "zeebe:assignmentDefinition 是 Camunda 8 的分派方式，GasFlow 不读取；" + fix
@@ -157,7 +157,7 @@ def check(content: bytes, filename: str = "draft.bpmn") -> Report:
     if prepared.process is not None:
         findings += _safety(tree, prepared, filename, names)
         for scope in prepared.running:
-            findings += _code(scope, names) + _lanes(scope, names)
+            findings += _code(scope, names) + _lanes(scope, names, prepared.floating)
         # SpiffWorkflow stops at its first problem: it runs even when the checks above found some, and adds what
         # they did not (an element already refused is not reported twice)
         definition, more = _engine_parse(prepared, filename)

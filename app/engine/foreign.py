@@ -28,7 +28,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from lxml import etree
@@ -98,6 +98,7 @@ class Prepared:
     findings: list[Finding]
     called: set[str]  # ids of processes run as call-activity subprocesses
     running: list  # the process that runs and those it calls, in ``tree``
+    floating: set[str] = field(default_factory=set)  # drawn without any flow: documentation, never reached
 
 
 def _local(node) -> str:
@@ -296,7 +297,7 @@ def _documentation_only(tree, process) -> list[Finding]:
     return findings
 
 
-def _typeless(process) -> list[Finding]:
+def _typeless(process, drawn_only: set[str]) -> list[Finding]:
     return [
         _finding(
             node,
@@ -306,10 +307,39 @@ def _typeless(process) -> list[Finding]:
             WARNING,
         )  # fmt: skip
         for node in process.iter(f"{{{BPMN_NS}}}task")
+        if node.get("id") not in drawn_only
     ]
 
 
-def _unsupported(tree, process) -> list[Finding]:
+def floating(process) -> set[str]:
+    """Activities and events drawn with no sequence flow at all (a called process or a step kept as a note): no case
+    ever reaches them."""
+    connected = set()
+    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        connected |= {flow.get("sourceRef"), flow.get("targetRef")}
+    scopes = [process, *process.iter(f"{{{BPMN_NS}}}subProcess", f"{{{BPMN_NS}}}transaction")]
+    return {
+        n.get("id") for scope in scopes for n in _flow_nodes(scope)
+        if n.get("id") not in connected and _local(n) not in ("startEvent", "boundaryEvent")
+        and n.get("triggeredByEvent") != "true"
+    }  # fmt: skip
+
+
+def _floating(process, ids: set[str]) -> list[Finding]:
+    return [
+        _finding(
+            node,
+            f"{_label(node)}没有连线，不会运行（仅作说明）",
+            "not connected by any flow: it never runs",
+            "若要运行，用顺序流把它接入流程；否则可以保留作说明",
+            WARNING,
+        )  # fmt: skip
+        for node in process.iter()
+        if isinstance(node.tag, str) and node.get("id") in ids
+    ]
+
+
+def _unsupported(tree, process, drawn_only: set[str] = frozenset()) -> list[Finding]:
     findings = []
     outgoing: dict[str, list] = {}
     for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
@@ -320,6 +350,8 @@ def _unsupported(tree, process) -> list[Finding]:
         if scope is process and not any(_bpmn(n, "startEvent") for n in nodes):
             findings.append(_finding(scope, "流程没有开始事件", "the process has no start event", "画一个开始事件"))
         for node in nodes:
+            if node.get("id") in drawn_only:
+                continue
             kind, flows = _local(node), outgoing.get(node.get("id"), [])
             if len(flows) > 1 and kind not in _SPLITS:
                 findings.append(_finding(
@@ -463,10 +495,13 @@ def prepare(tree) -> Prepared:
     running = [process] + [p for p in engine_tree.xpath("/bpmn:definitions/bpmn:process", namespaces=NS)
                            if p.get("id") in called]  # fmt: skip
     findings += _extensions(tree) + _documentation_only(engine_tree, process)
+    notes: set[str] = set()
     for scope in running:
-        findings += _timers(scope) + _conditions(scope) + _typeless(scope) + _unsupported(engine_tree, scope)
-        findings += _camunda(scope)
-    return Prepared(engine_tree, process, findings, called, running)
+        drawn_only = floating(scope)
+        notes |= drawn_only
+        findings += _floating(scope, drawn_only) + _timers(scope) + _conditions(scope)
+        findings += _typeless(scope, drawn_only) + _unsupported(engine_tree, scope, drawn_only) + _camunda(scope)
+    return Prepared(engine_tree, process, findings, called, running, notes)
 
 
 def main_process(tree):

@@ -185,6 +185,18 @@ def test_issue19_item5_documentation_only_elements_are_warnings_and_the_pool_run
     assert len(signavio) == 1  # display metadata: named once per file, not on every shape
 
 
+def test_issue19_item5_unconnected_call_activity_and_collapsed_subprocess_are_notes():
+    """Drawn beside the flow to say what happens elsewhere: a warning, not a refusal (in the flow they are refused)."""
+    content = (FOREIGN / "bpmnio_iso_timers.bpmn").read_bytes()
+    notes = (b'<bpmn:callActivity id="Call_note" name="\xe7\xbb\x93\xe7\xae\x97\xe6\xb5\x81\xe7\xa8\x8b" />'
+             b'<bpmn:subProcess id="Sub_note" name="note" /><bpmn:userTask id="User_note" name="note" />')  # fmt: skip
+    report = checks.check(content.replace(b"</bpmn:process>", notes + b"</bpmn:process>"), "notes.bpmn")
+    assert not report.errors and report.definition is not None
+    warned = _by_id(report, checks.WARNING)
+    assert {"Call_note", "Sub_note", "User_note"} <= set(warned)
+    assert all("没有连线" in warned[i][0].message_zh for i in ("Call_note", "Sub_note", "User_note"))
+
+
 def test_issue19_item5_a_data_object_that_code_writes_still_runs():
     """The company's arrears diagram passes data between steps in a data object: that is not documentation."""
     from app.settings import PROJECT_ROOT
