@@ -11,7 +11,7 @@ SpiffWorkflow's own parse, whose errors are translated (translate.py). ``parse_d
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree
 from SpiffWorkflow.spiff.parser import VALIDATOR
@@ -148,8 +148,9 @@ def _safety(tree, prepared: foreign.Prepared, filename: str, names) -> list[Find
 def check(content: bytes, filename: str = "draft.bpmn") -> Report:
     try:
         tree = parse_xml(content, filename)
-    except BpmnInvalid as err:
-        return Report([_from_problem(p, {}) for p in err.problems], None, None)
+    except BpmnInvalid as err:  # not XML we accept: nothing else can be checked
+        fix = '用建模工具重新导出该文件；文件的编码须与 XML 声明一致（如 encoding="GBK"）'
+        return Report([replace(_from_problem(p, {}), fix=fix) for p in err.problems], None, None)
     names = _names(tree)
     prepared = foreign.prepare(tree)
     findings = _xsd(tree, names) + prepared.findings

@@ -249,4 +249,4 @@ def test_issue19_item7_bytes_that_do_not_match_the_declaration_name_the_line():
     lying = gbk.replace(b'encoding="GBK"', b'encoding="UTF-8"')
     report = checks.check(lying, "lying.bpmn")
     [error] = report.errors
-    assert error.line == 3 and "XML" in error.message_zh  # the first line with Chinese in it
+    assert error.line == 3 and "XML" in error.message_zh and "编码" in error.fix  # the first line with Chinese in it
