@@ -13,7 +13,7 @@ converted for the engine, what is kept as documentation, and what is refused wit
 - Documentation only: data stores and their associations, data-object references without a data object, text
   annotations and groups are dropped for the engine (a warning for stores and objects; annotations and groups are
   drawing only).
-- Camunda 7: ``camunda:formKey`` reads as our ``formKey``; ``camunda:candidateGroups`` (one group) puts a task that is
+- Camunda 7: ``camunda:formKey`` naming a key reads as our ``formKey`` (on a start event: ``startFormKey``); ``camunda:candidateGroups`` (one group) puts a task that is
   in no lane into a lane of that name (then checked against real units like every lane);
   ``camunda:candidateStarterGroups`` reads as ``startableBy`` (``unit:<group>`` each). ``camunda:assignee``,
   ``camunda:dueDate``, ``camunda:class``… are named in a warning with our equivalent; Zeebe, Signavio and Trisotech
@@ -58,6 +58,7 @@ _SPLITS = {
     "startEvent",
 }  # fmt: skip  (SpiffWorkflow lets only these have several outgoing flows)
 _TOOLS = {  # namespace -> the tool whose extensions GasFlow recognises (and does not read)
+    CAMUNDA_NS: "Camunda 7",
     ZEEBE_NS: "Camunda 8 (Zeebe)",
     "http://www.signavio.com": "Signavio",
     "http://www.trisotech.com/2015/triso/modeling": "Trisotech",
@@ -70,6 +71,13 @@ _ZEEBE_HINTS = {  # zeebe:<element> -> GasFlow's way
     "ioMapping": "在脚本或表单中读写案件字段 (read and write case fields in a script or form)",
     "calledElement": "填写 calledElement 属性，被调用的流程放在同一文件中 (call a process in the same file)",
     "calledDecision": "GasFlow 不运行 DMN；用脚本任务写规则 (no DMN: write the rule in a script task)",
+}
+_CAMUNDA_ELEMENT_HINTS = {  # camunda:<element> -> GasFlow's way (camunda:properties and the like are not named)
+    "taskListener": "GasFlow 不运行监听器；用脚本任务或 preScript/postScript (no listeners: use a script)",
+    "executionListener": "GasFlow 不运行监听器；用脚本任务或 preScript/postScript (no listeners: use a script)",
+    "inputOutput": "在脚本或表单中读写案件字段 (read and write case fields in a script or form)",
+    "connector": "改为脚本任务，调用平台函数 (use a script task calling a platform function)",
+    "formData": "在 GasFlow 中新建表单，填写 formKey 属性 (create a GasFlow form and set formKey)",
 }
 _METADATA = "仅为该工具的显示信息，不参与运行 (display metadata of that tool; it does not run)"
 _CAMUNDA_HINTS = {  # camunda:<attribute> that GasFlow does not read, and what it does instead
@@ -411,7 +419,7 @@ def _camunda(process) -> list[Finding]:
                 continue
             name = etree.QName(attribute).localname
             if name == "formKey" and value.strip():
-                _set_property(node, "formKey", value.strip().removeprefix("embedded:app:").removesuffix(".json"))
+                findings += _form_key(process, node, value.strip())
             elif name == "candidateStarterGroups" and _bpmn(node, "process") and value.strip():
                 starters = ", ".join(f"unit:{g.strip()}" for g in value.split(",") if g.strip())
                 _set_property(node, "startableBy", starters)  # who may start: the same meaning (senders.py)
@@ -423,6 +431,21 @@ def _camunda(process) -> list[Finding]:
                                          f"camunda:{name} is Camunda 7's and is not read: {en.rstrip(')')}", zh,
                                          WARNING))  # fmt: skip
     return findings
+
+
+def _form_key(process, node, value: str) -> list[Finding]:
+    """camunda:formKey naming a form by its key reads as ours (a start event's as the process's startFormKey); an
+    embedded HTML or Camunda Forms reference is named with what to do."""
+    key = value.removesuffix(".json")
+    if not re.fullmatch(r"[\w-]+", key):
+        return [_finding(node, f"camunda:formKey=“{value}”是 Camunda 的表单，GasFlow 不能显示",
+                         f"camunda:formKey {value!r} is a Camunda form", "在 GasFlow 中新建表单，填写 formKey 属性",
+                         WARNING)]  # fmt: skip
+    if _bpmn(node, "startEvent"):
+        _set_property(process, "startFormKey", key)
+    elif _bpmn(node, "userTask") or _bpmn(node, "manualTask"):
+        _set_property(node, "formKey", key)
+    return []
 
 
 def _set_property(node, name: str, value: str) -> None:
@@ -471,14 +494,18 @@ def _extensions(tree) -> list[Finding]:
         if not isinstance(node.tag, str) or etree.QName(node).namespace not in _TOOLS:
             continue
         namespace, local = etree.QName(node).namespace, etree.QName(node).localname
+        if namespace == CAMUNDA_NS and local not in _CAMUNDA_ELEMENT_HINTS:
+            continue  # camunda:properties, camunda:inputParameter … inside one that is named
         owner = node.getparent()
         while owner is not None and not owner.get("id"):
             owner = owner.getparent()
-        key = (namespace, local, owner.get("id")) if namespace == ZEEBE_NS else (namespace,)
+        per_element = namespace in (ZEEBE_NS, CAMUNDA_NS)
+        key = (namespace, local, owner.get("id")) if per_element else (namespace,)
         if owner is None or key in seen:
             continue
         seen.add(key)
-        hint = _ZEEBE_HINTS.get(local, _METADATA if namespace != ZEEBE_NS else "GasFlow 不读取 (not read)")
+        hints = {ZEEBE_NS: _ZEEBE_HINTS, CAMUNDA_NS: _CAMUNDA_ELEMENT_HINTS}.get(namespace, {})
+        hint = hints.get(local, "GasFlow 不读取 (not read)" if per_element else _METADATA)
         zh, en = hint.split(" (", 1)
         findings.append(_finding(owner, f"{_TOOLS[namespace]} 的扩展 {local} 在 GasFlow 中不起作用：{zh}",
                                  f"{_TOOLS[namespace]} extension {local} is not read by GasFlow: {en.rstrip(')')}", zh,

@@ -250,3 +250,13 @@ def test_issue19_item7_bytes_that_do_not_match_the_declaration_name_the_line():
     report = checks.check(lying, "lying.bpmn")
     [error] = report.errors
     assert error.line == 3 and "XML" in error.message_zh and "编码" in error.fix  # the first line with Chinese in it
+
+
+def test_issue19_item6_camunda7_listeners_html_forms_and_mappings_are_named():
+    report = checks.check((FIXTURES / "camunda_modeler.bpmn").read_bytes(), "camunda_modeler.bpmn")
+    assert not report.errors
+    warned = {(f.element_id, f.message_en.split(" is ")[0]) for f in report.findings}
+    assert warned == {("Start_call", "camunda:formKey 'embedded:app:forms/call.html'"),
+                      ("Task_record", "Camunda 7 extension inputOutput"), ("Task_record", "Camunda 7 extension taskListener"),
+                      ("Task_record", "camunda:dueDate"), ("Task_repair", "camunda:assignee")}  # fmt: skip
+    assert report.definition.user_tasks["Task_record"].properties["formKey"] == "record"
