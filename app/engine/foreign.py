@@ -461,6 +461,8 @@ def _set_property(node, name: str, value: str) -> None:
 
 
 def _candidate_group(process, node, value: str, lanes) -> list[Finding]:
+    if not node.get("id"):
+        return []  # an element without an id is refused by the XSD check
     groups = [g.strip() for g in value.split(",") if g.strip()]
     if node.get("id") in lanes:
         lane = lanes[node.get("id")].get("name")

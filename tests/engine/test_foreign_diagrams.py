@@ -4,6 +4,7 @@ encodings. The fixtures in tests/fixtures/foreign/ are drawn in the styles those
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -260,3 +261,25 @@ def test_issue19_item6_camunda7_listeners_html_forms_and_mappings_are_named():
                       ("Task_record", "Camunda 7 extension inputOutput"), ("Task_record", "Camunda 7 extension taskListener"),
                       ("Task_record", "camunda:dueDate"), ("Task_repair", "camunda:assignee")}  # fmt: skip
     assert report.definition.user_tasks["Task_record"].properties["formKey"] == "record"
+
+
+def test_issue19_damaged_foreign_files_are_reported_never_raised():
+    """Elements, attributes and texts removed or changed at random (fixed seed): the check always answers a list."""
+    rng = random.Random(19)
+    for path in sorted(FOREIGN.glob("*.bpmn")):
+        raw = path.read_bytes()
+        for _ in range(8):
+            root = etree.fromstring(raw)
+            nodes = [n for n in root.iter() if isinstance(n.tag, str) and n is not root]
+            for node in rng.sample(nodes, 3):
+                if node.getparent() is None:
+                    continue
+                choice = rng.random()
+                if choice < 0.4:
+                    node.getparent().remove(node)
+                elif choice < 0.7 and node.attrib:
+                    del node.attrib[rng.choice(sorted(node.attrib))]
+                else:
+                    node.text = rng.choice(["", "P7D", "${x}", "R/P1D", "'x'", "1/0", "  "])
+            report = checks.check(etree.tostring(root, xml_declaration=True, encoding="UTF-8"), path.name)
+            assert all(isinstance(f, checks.Finding) for f in report.findings)
