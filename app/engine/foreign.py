@@ -357,6 +357,14 @@ def _unsupported(tree, process, drawn_only: set[str] = frozenset()) -> list[Find
         nodes = _flow_nodes(scope)
         if scope is process and not any(_bpmn(n, "startEvent") for n in nodes):
             findings.append(_finding(scope, "流程没有开始事件", "the process has no start event", "画一个开始事件"))
+        ids = {n.get("id") for n in nodes} | {b.get("id") for b in scope if _bpmn(b, "boundaryEvent")}
+        for flow in scope.findall(f"{{{BPMN_NS}}}sequenceFlow"):
+            loose = [end for end in (flow.get("sourceRef"), flow.get("targetRef")) if end not in ids]
+            if loose:
+                findings.append(_finding(
+                    flow, f"顺序流“{flow.get('name') or flow.get('id')}”连到的元素 {loose[0] or '（空）'} 不存在或不在同一流程中",
+                    f"the sequence flow connects {loose[0] or 'nothing'}, which is missing or in another process",
+                    "重新连线，或删除悬空的顺序流"))  # fmt: skip
         for node in nodes:
             if node.get("id") in drawn_only:
                 continue

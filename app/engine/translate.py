@@ -102,6 +102,12 @@ _KNOWN = [
         "a catch event without a definition",
         "设为计时器或消息事件，或删除",
     ),
+    (
+        r"When looking for a task spec, we found two items.*?\((.*?)\)",
+        "{label}连到的元素 {0} 不存在或不在同一流程中",
+        "the {kind} is connected to {0}, which is missing or in another process",
+        "重新连线，或删除悬空的顺序流",
+    ),
     (r"Duplicate process ID: (.*)", "流程 id {0} 重复", "duplicate process id {0}", "给每个流程不同的 id"),
     (
         r"(Message|Signal|Error|Escalation|Correlation) identifier is missing",
