@@ -178,11 +178,15 @@ class Engine:
 
     def fire_timers(self, definition: Definition, state_json: str, seed: str, at: datetime) -> StepResult:
         def fire(workflow: BpmnWorkflow) -> list[str]:
-            waiting = {str(t.id): t.task_spec.name for t in self._timer_tasks(workflow)}
+            waiting = {str(t.id): (t.task_spec.name, _timer_due(t)) for t in self._timer_tasks(workflow)}
             self._guard(workflow.refresh_timers)
-            return [
-                name for tid, name in waiting.items() if workflow.get_task_from_id(UUID(tid)).state != TaskState.WAITING
-            ]
+            fired = []
+            for tid, (name, due) in waiting.items():
+                task = workflow.get_task_from_id(UUID(tid))
+                # a cycle timer (R6/P1D) fires and keeps waiting for its next time: it fired when its due time moved
+                if task.state != TaskState.WAITING or _timer_due(task) != due:
+                    fired.append(name)
+            return fired
 
         return self._step(definition, state_json, seed, at, fire)
 

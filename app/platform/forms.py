@@ -21,6 +21,9 @@ from app.extensions import db
 from app.models import ProcessDefinition, ProcessInstance, ProcessRelease
 from app.platform import pickers, validation_messages
 
+# The fields of the generic start form (start_forms.py); the diagram check counts them as known data.
+GENERIC_FIELDS = ("customer_name", "phone", "account_no", "branch", "note")
+
 
 def form_path(process_key: str, form_key: str) -> Path:
     settings = current_app.config["GASFLOW"]
