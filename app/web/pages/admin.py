@@ -1,4 +1,4 @@
-"""Administration pages (issue 7 §7): users and units, the holiday calendar year view and import, settings."""
+"""Administration pages (issue 7 §7; users and units in users.py): the holiday calendar year view and import, settings."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from app.calendar import admin as calendar_admin
 from app.calendar import table as workcalendar
 from app.calendar import views as calendar_views
 from app.core.errors import Invalid, ServiceError
-from app.org import access, users
-from app.org import units as org_units
+from app.org import access
 from app.platform import attachments, clock_admin, company_settings, deadlines
 from app.platform import inbox as inbox_views
 from app.web.blueprints import pages
@@ -21,15 +20,6 @@ from app.web.pages.common import plain, signed_in
 
 def _admin(user) -> None:
     access.require_role(user, "admin")
-
-
-@pages.get("/admin/users")
-@signed_in
-def admin_users(user):
-    _admin(user)
-    return render_template(
-        "admin/users.html", people=users.list_users(), units=org_units.units(), kinds=org_units.UNIT_KINDS
-    )
 
 
 def _year() -> int:
