@@ -1,4 +1,5 @@
-"""org_change (who changed which person, when), API token dates and the last inbox visit (issue 11).
+"""org_change (who changed which person, when), API token dates, the last inbox visit and when a handed-on task
+reached its new holder (issue 11).
 
 Revision ID: 20261130_user_admin
 Revises: 20261129_sessions
@@ -21,6 +22,8 @@ def upgrade():
         batch_op.add_column(sa.Column("token_created_at", app.models.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("token_last_used_at", app.models.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("inbox_seen_at", app.models.types.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("human_task", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reached_at", app.models.types.UTCDateTime(timezone=True), nullable=True))
     op.create_table(
         "org_change",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -42,6 +45,8 @@ def downgrade():
     op.drop_index("ix_org_change_at", table_name="org_change")
     op.drop_index("ix_org_change_user", table_name="org_change")
     op.drop_table("org_change")
+    with op.batch_alter_table("human_task", schema=None) as batch_op:
+        batch_op.drop_column("reached_at")
     with op.batch_alter_table("app_user", schema=None) as batch_op:
         batch_op.drop_column("inbox_seen_at")
         batch_op.drop_column("token_last_used_at")
