@@ -3,6 +3,7 @@ change recorded; bad input refused beside its field with what was typed kept; ad
 
 from __future__ import annotations
 
+import html
 import re
 
 from tests.web.test_pages import Browser, sign_in
@@ -113,3 +114,25 @@ def test_users_page_is_for_admins_and_needs_the_csrf_token(app, people):
     admin.token = "forged"
     assert admin.post("/admin/users/lz_staff/active", {"active": "0"}).status_code == 400
     assert "已停用" not in admin.get("/admin/users/lz_staff").get_data(as_text=True)
+
+
+def test_a_bad_calendar_csv_keeps_the_pasted_text_and_explains_each_line_in_chinese(app, people):
+    admin = sign_in(app, "admin")
+    admin.get("/admin/calendar?year=2031")
+    pasted = "date,workday,name\n2031-01-01,0,元旦\n2031-02-30,0,春节\n2031-02-01,也许,春节\n2031-01-01,1,补班\n"
+    refused = admin.post("/admin/calendar/import?year=2031", {"csv": pasted})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    box = re.search(r'<textarea name="csv"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    assert html.unescape(box) == pasted  # nothing typed is lost
+    problems = re.findall(r"<li>(第 \d+ 行：[^<]+)</li>", page[page.index('id="csv-errors"') :])
+    assert problems == [
+        "第 3 行：日期“2031-02-30”不存在，请核对月份和日子",
+        "第 4 行：是否上班“也许”无法识别，应填 1（上班）或 0（休息），也可写 是/否、班/休",
+        "第 5 行：日期 2031-01-01 重复，第 2 行已有这一天",
+    ]
+    assert "日历有 3 行有误，整份未导入" in page and "(nothing imported)" not in page
+    assert not re.search(r"[A-Za-z]{4,} (date|flag|line)", page[page.index('id="csv-errors"') :].split("</div>")[0])
+    assert "尚未录入" in admin.get("/admin/calendar?year=2031").get_data(as_text=True)  # nothing saved
+    empty = admin.post("/admin/calendar/import?year=2031", {"csv": "date,workday,name\n"}).get_data(as_text=True)
+    assert "表头之后没有数据行" in empty

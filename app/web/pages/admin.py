@@ -27,20 +27,28 @@ def _year() -> int:
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else clock.to_local(clock.now()).year
 
 
+def _calendar_page(year: int, csv_text: str = "", problems: list[str] | None = None, summary: str = "",
+                   status: int = 200):  # fmt: skip
+    months, covered = calendar_views.year_view(year)
+    body = render_template(
+        "admin/calendar.html", year=year, months=months, covered=covered, warning=workcalendar.coverage_warning(),
+        csv_text=csv_text, problems=problems or [], summary=summary,
+    )  # fmt: skip
+    return body, status
+
+
 @pages.get("/admin/calendar")
 @signed_in
 def admin_calendar(user):
     _admin(user)
-    year = _year()
-    months, covered = calendar_views.year_view(year)
-    return render_template(
-        "admin/calendar.html", year=year, months=months, covered=covered, warning=workcalendar.coverage_warning()
-    )
+    return _calendar_page(_year())
 
 
 @pages.post("/admin/calendar/import")
 @signed_in
 def admin_calendar_import(user):
+    """A refused import shows the page again with the text kept in the box (an uploaded file's text too, so it can
+    be corrected there) and every bad line explained beside it."""
     _admin(user)
     upload = request.files.get("file")
     text = (
@@ -51,9 +59,7 @@ def admin_calendar_import(user):
     try:
         result = deadlines.import_year(text, user.id)
     except Invalid as err:
-        problems = "；".join(str(e) for e in err.extra.get("errors", [])[:5])
-        flash(f"{plain(err.detail)}。{problems}", "error")
-        return redirect(url_for("pages.admin_calendar"), code=303)
+        return _calendar_page(_year(), text, [str(e) for e in err.extra.get("errors", [])], plain(err.detail), 422)
     years = "、".join(str(y) for y in result.years)
     flash(f"已导入 {result.rows} 天（{years} 年），重算了 {result.tasks_recomputed} 个暂定期限。", "ok")
     return redirect(url_for("pages.admin_calendar", year=result.years[0]), code=303)
