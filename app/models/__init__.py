@@ -10,7 +10,7 @@ from app.models.history import AppSetting, Event
 from app.models.incidents import Incident
 from app.models.instances import CaseIndex, Correlation, HumanTask, ProcessInstance, Timer
 from app.models.messages import UnmatchedMessage
-from app.models.org import ROLES, LoginThrottle, Unit, User, UserRole
+from app.models.org import ROLES, LoginThrottle, OrgChange, Unit, User, UserRole
 from app.models.outbox import OUTBOX_STATUSES, OutboxMessage
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "HumanTask",
     "Incident",
     "LoginThrottle",
+    "OrgChange",
     "OutboxMessage",
     "ProcessDefinition",
     "ProcessDraft",

@@ -44,6 +44,7 @@ def register_web(app: Flask) -> None:
         start,
         task,
         unmatched,
+        users,
         vendor,
     )
     from app.web.pages import incidents as incident_pages  # noqa: F401  (routes register on import)

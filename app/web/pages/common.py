@@ -123,4 +123,5 @@ def install_template_helpers(app: Flask) -> None:
             return {"me": None}
         links = [link for link in registry().menu if link.visible(user)]  # what the business areas add (办理)
         return {"me": user, "views": inbox_views.VIEWS, "view_counts": inbox_views.counts(user), "area_links": links,
+                "new_counts": inbox_views.new_counts(user),
                 "show_overview": allowed_by(require_overview)(user)}  # fmt: skip
