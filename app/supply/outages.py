@@ -174,6 +174,11 @@ def emergency_from_start_page(payload: dict, user: User) -> tuple[int, None]:
     return report_emergency(payload, user).instance_id, None
 
 
+def past_24_hours(data: dict) -> bool:
+    """S24.4: the outage has lasted 24 hours (the diagram's over24_at has passed)."""
+    return bool(data.get("over24_at")) and _instant(data["over24_at"]) <= clock.now()
+
+
 # --- what the diagrams call (registry script functions: their answers are recorded in the step's event) -----------
 
 
@@ -212,11 +217,11 @@ def check_publication(data: dict, case: dict) -> dict:
     deadline = _instant(case["planned_start"]) - NOTICE_AHEAD
     problems = []
     for key, label in CHANNELS.items():
-        entry = data.get(key) or {}
-        if not entry.get("published_at") or not entry.get("published_by"):
-            problems.append({"field": f"{key}.published_at", "message": f"{label}：须填写发布时间和发布人"})
-        elif _instant(entry["published_at"]) > min(clock.now(), deadline):
-            problems.append({"field": f"{key}.published_at",
+        at, by = data.get(f"{key}_published_at"), data.get(f"{key}_published_by")
+        if not at or not by:
+            problems.append({"field": f"{key}_published_at", "message": f"{label}：须填写发布时间和发布人"})
+        elif _instant(at) > min(clock.now(), deadline):
+            problems.append({"field": f"{key}_published_at",
                              "message": f"{label}：发布时间须不晚于现在和停气前 48 小时（{_shown(deadline)}）"})  # fmt: skip
     if problems:
         raise Invalid("公告发布记录不完整 (publication incomplete, S24.2)", errors=problems)
