@@ -66,6 +66,9 @@ SETTINGS = {
     for s in [
         # S24.6: days the customer has, after the written notice is issued, to pay before disconnection.
         CompanySetting("arrears_notice_days", "缴费及停气通知书缴费期限（天）", 7, 1, 60),
+        # S24.2: hours from a planned outage request to its earliest publication (the branch agrees first); the start
+        # must lie 48 h after that, so it is the earliest legal start the request page offers.
+        CompanySetting("outage_publish_lead_hours", "计划停气申请至公告发布所需时间（小时）", 4, 0, 72),
         # S24.2: a planned outage starts outside the peak hours of gas use (Beijing time; the company's own values).
         CompanySetting(
             "peak_hours",

@@ -5,7 +5,8 @@ submission; the diagrams (processes/planned_outage.bpmn, processes/emergency_out
 Checks at submission (refused with the reason and the fix, never silently):
 - S24.1: only 调度中心, 安装公司 or a branch requests; a branch only for its own area; the branch concerned agrees
   (a diagram task), nobody cuts supply alone;
-- S24.2: the start lies at least 48 h after the earliest possible publication (now) — the earliest legal start is
+- S24.2: the start lies at least 48 h after the earliest possible publication (now plus the company setting
+  ``outage_publish_lead_hours``: the branch agrees and the channels publish first) — the earliest legal start is
   offered; the start avoids the peak hours (company setting ``peak_hours``) unless a justification is given; an outage
   lasts at most 24 h unless the S24.4 measures are given (and then approved by the branch head).
 """
@@ -73,9 +74,13 @@ def _after_peak(moment: datetime, ranges: list[tuple[time, time]]) -> datetime:
     return clock.ensure_aware(moment)
 
 
-def earliest_start(now: datetime, ranges: list[tuple[time, time]]) -> datetime:
-    """S24.2: the earliest legal start if the notice went out now — 48 h later, on the next half hour, out of peak."""
-    at = now + NOTICE_AHEAD
+def earliest_publication(now: datetime) -> datetime:
+    return now + timedelta(hours=int(company_settings.get("outage_publish_lead_hours")))
+
+
+def earliest_start(published: datetime, ranges: list[tuple[time, time]]) -> datetime:
+    """S24.2: the earliest legal start for a notice published then — 48 h later, on the next half hour, out of peak."""
+    at = published + NOTICE_AHEAD
     minutes = math.ceil(at.timestamp() / 60 / ROUND_TO) * ROUND_TO
     return _after_peak(datetime.fromtimestamp(minutes * 60, tz=UTC), ranges)
 
@@ -92,10 +97,12 @@ def schedule_problems(data: dict, now: datetime) -> list[dict]:
     ranges = peak_ranges()
     start, end = _instant(data["planned_start"]), _instant(data["planned_end"])
     found = []
-    earliest = earliest_start(now, ranges)
-    if start < now + NOTICE_AHEAD:
-        found.append(_problem("planned_start", f"计划停气须提前 48 小时公告（S24.2），开始时间最早可定于 {_shown(earliest)}",
-                              earliest))  # fmt: skip
+    published = earliest_publication(now)
+    earliest = earliest_start(published, ranges)
+    if start < published + NOTICE_AHEAD:
+        message = (f"计划停气须提前 48 小时公告（S24.2），审核和发布最早在 {_shown(published)} 完成，"
+                   f"开始时间最早可定于 {_shown(earliest)}")  # fmt: skip
+        found.append(_problem("planned_start", message, earliest))
     elif (peak := peak_at(start, ranges)) is not None and not str(data.get("peak_justification") or "").strip():
         later = _after_peak(start, ranges)
         found.append(_problem("planned_start", f"开始时间处于用气高峰 {peak[0]:%H:%M}-{peak[1]:%H:%M}（S24.2），请改到 "

@@ -111,6 +111,9 @@ class Person:
         while choice.get_attribute("aria-selected") != "true":
             search.press("ArrowDown")
         search.press("Enter")
+        # Enter while the typed search is still on its way takes its first answer when it arrives: wait for that
+        # (the list closes) before moving on, or leaving the box first would drop the unfinished pick.
+        expect(box.get_by_role("listbox")).to_be_hidden()
 
     def submit(self, expect_ok: str | None = None) -> None:
         self.page.get_by_role("button", name="提交").click()

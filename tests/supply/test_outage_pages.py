@@ -22,9 +22,9 @@ def test_S24_2_start_page_refuses_47_hours_ahead_keeps_the_input_and_offers_the_
     assert refused.status_code == 422
     assert "须提前 48 小时公告（S24.2）" in page and "(S24.2 schedule refused)" not in page
     assert re.search(r'<button type="button" class="suggest" data-suggest-for="f-planned_start" '
-                     r'data-value="2026-03-04T09:30">采用 2026-03-04 09:30</button>', page)  # fmt: skip
+                     r'data-value="2026-03-04T13:30">采用 2026-03-04 13:30</button>', page)  # fmt: skip
     assert 'value="中压管道迁改"' in page and 'value="利州区/嘉陵街道/滨江花园"' in page  # nothing typed is lost
-    started = dispatcher.post("/start/planned_outage", {**form, "planned_start": "2026-03-04T09:30"})
+    started = dispatcher.post("/start/planned_outage", {**form, "planned_start": "2026-03-04T13:30"})
     assert started.status_code == 303
     agent = sign_in(app, "kf_agent")
     assert agent.post("/start/planned_outage", form).status_code in (403, 422)  # S24.1: not the hotline's to ask

@@ -65,17 +65,23 @@ def test_S24_2_request_47h_ahead_refused_with_the_earliest_legal_start(world, at
     with pytest.raises(Invalid) as err:
         _request(world, planned_start="2026-03-04T08:30:00+08:00", planned_end="2026-03-04T16:00:00+08:00")
     problem = _problems(err)["planned_start"]
-    # 48 h after now (Mon 09:30) is Wed 09:30: a round time, outside the peak hours, is the earliest legal start.
-    assert "48 小时" in problem["message"] and "2026-03-04 09:30" in problem["message"]
-    assert problem["suggest"]["value"] == "2026-03-04T09:30"
-    taken = _request(world, planned_start="2026-03-04T09:30:00+08:00", planned_end="2026-03-04T16:00:00+08:00")
+    # The notice can be out 4 h after now (Mon 13:30, company setting), so 48 h later, Wed 13:30, outside the peak
+    # hours, is the earliest legal start.
+    assert "48 小时" in problem["message"] and "2026-03-04 13:30" in problem["message"]
+    assert problem["suggest"]["value"] == "2026-03-04T13:30"
+    with pytest.raises(Invalid):  # 48 h after now is not enough: the notice is not out yet
+        _request(world, planned_start="2026-03-04T09:30:00+08:00", planned_end="2026-03-04T16:00:00+08:00")
+    taken = _request(world, planned_start="2026-03-04T13:30:00+08:00", planned_end="2026-03-04T16:00:00+08:00")
     assert _status(taken.instance_id) == "running"
 
 
 def test_S24_2_earliest_start_moves_out_of_the_peak(world, at):
-    at("2026-03-02T10:40:00+08:00")  # + 48 h = Wed 10:40 -> 11:00 is peak (11:00-13:00) -> 13:00
-    earliest = outages.earliest_start(outages.clock.now(), outages.peak_ranges())
+    at("2026-03-02T06:40:00+08:00")  # + 4 h + 48 h = Wed 10:40 -> 11:00 is peak (11:00-13:00) -> 13:00
+    earliest = outages.earliest_start(outages.earliest_publication(outages.clock.now()), outages.peak_ranges())
     assert outages._form_value(earliest) == "2026-03-04T13:00"
+    company_settings.put("outage_publish_lead_hours", 0, world["admin"].user)
+    earliest = outages.earliest_start(outages.earliest_publication(outages.clock.now()), outages.peak_ranges())
+    assert outages._form_value(earliest) == "2026-03-04T08:30"  # 06:40 + 48 h -> 07:00 is peak -> 08:30
 
 
 def test_S24_2_peak_hour_start_refused_without_a_justification(world):
@@ -202,7 +208,7 @@ def test_S24_2_publication_missed_escalates_and_the_outage_must_be_rescheduled(w
              "planned_start": "2026-03-05T09:00:00+08:00", "planned_end": "2026-03-05T17:00:00+08:00"}  # fmt: skip
     with pytest.raises(Invalid) as err:  # the old start is now 48 h away: too early
         _do(iid, "Task_reschedule", world["lz_head"], again)
-    assert _problems(err)["planned_start"]["suggest"]["value"] == "2026-03-05T09:30"
+    assert _problems(err)["planned_start"]["suggest"]["value"] == "2026-03-05T13:30"
     _do(iid, "Task_reschedule", world["lz_head"], {**again, "planned_start": "2026-03-06T09:30:00+08:00",
                                                   "planned_end": "2026-03-06T17:00:00+08:00"})  # fmt: skip
     publish = _open(iid)["Task_publish"]
