@@ -56,7 +56,8 @@ class Person:
 
     def row(self, view: str, case_no: str, task: str) -> Locator:
         """The menu's inbox view (``mine``, ``group``, ``done``), the case number typed into its search box."""
-        self.page.locator(f'nav.side a[data-view="{view}"]').click()
+        with self.page.expect_navigation():  # typing into the page being left would be lost
+            self.page.locator(f'nav.side a[data-view="{view}"]').click()
         self.page.get_by_role("searchbox", name="搜索").fill(case_no)
         expect(self.page).to_have_url(re.compile(f"q={case_no}"))  # the filtered list is in (htmx pushes its URL)
         row = self.page.locator("table.inbox tbody tr").filter(has=self.page.get_by_role("link", name=task, exact=True))
