@@ -46,13 +46,16 @@ def require_four_items(text: str) -> None:
 
 
 def sms_text(purpose: str, cause: str, areas: list[str], start: str, end: str, kind: str = "stop") -> str:
-    """One SMS per affected customer. ``purpose``: planned (with the public notice), emergency (S24.8 at once), over24
-    (S24.4: cause, expected restore and safety advice)."""
+    """One SMS per affected customer. ``purpose``: planned (with the public notice), emergency (S24.8 at once),
+    over_24h (S24.4: cause, expected restore and safety advice), restored (``end`` is when supply came back)."""
     what = KINDS.get(kind, "停气")
     area = describe(areas)
     if len(area) > 60:
         area = area[:58] + "等"
-    lead = {"planned": "计划", "emergency": "紧急", "over24": "延长"}.get(purpose, "")
+    if purpose == "restored":
+        return (f"{SIGNATURE}恢复供气通知：{area}已于{when(end)}恢复供气。首次用气前请检查燃气器具、开启表前阀，"
+                f"如闻到异味请立即拨打{HOTLINE}。")  # fmt: skip
+    lead = {"planned": "计划", "emergency": "紧急", "over_24h": "延长"}.get(purpose, "")
     return (
         f"{SIGNATURE}{lead}{what}通知：因{cause}，{area}自{when(start)}起{what}，预计{when(end)}恢复供气。"
         f"{what}期间请关闭表前阀，恢复前勿用气，如闻到异味请立即拨打{HOTLINE}。"

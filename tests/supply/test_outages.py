@@ -194,6 +194,8 @@ def test_S24_2_S24_5_S24_8_planned_outage_from_request_to_restore(world, at):
     _do(iid, "Task_restore", world["lz_staff"],
         {"restored_at": "2026-03-05T16:20:00+08:00", "safety_checked": True, "restore_note": "检漏置换合格"})  # fmt: skip
     assert _status(iid) == "completed"
+    restored = _sms(case.case_no, "restored")
+    assert len(restored) == 4 and all("已于2026年03月05日 16:20恢复供气" in m.text for m in restored)
 
 
 def test_S24_2_publication_missed_escalates_and_the_outage_must_be_rescheduled(world, at):
@@ -267,9 +269,9 @@ def test_S24_4_past_24_hours_housing_notice_emergency_sms_and_plan_exactly_once(
     _do(case.instance_id, "Task_emergency_plan", world["dd_staff"],
         {"plan_started": True, "residential_first": True, "expected_restore": "2026-03-06T14:00:00+08:00",
          "plan_measures": "居民区优先恢复，LNG 瓶组保障学校"})  # fmt: skip
-    sms = _sms(case.case_no, "over24")
+    sms = _sms(case.case_no, "over_24h")
     assert len(sms) == 4 and all("2026年03月06日 14:00" in m.text and "紧急" not in m.text for m in sms)
-    assert all(m.kind == "outage_over24" for m in sms)
+    assert all(m.kind == "outage_over_24h" for m in sms)
 
 
 # ---------------------------------------------------------------- the emergency path
@@ -318,7 +320,7 @@ def test_S24_4_emergency_past_24_hours_new_estimate_sms_and_written_update(world
     _do(case.instance_id, "Task_over24_plan", world["dd_staff"],
         {"plan_started": True, "residential_first": True, "expected_restore": "2026-03-03T20:00:00+08:00",
          "plan_measures": "居民区优先恢复"})  # fmt: skip
-    sms = _sms(case.case_no, "over24")
+    sms = _sms(case.case_no, "over_24h")
     assert len(sms) == 4 and all("2026年03月03日 20:00" in m.text for m in sms)
     assert "Task_over24_housing" in _open(case.instance_id)
 
