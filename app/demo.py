@@ -42,6 +42,9 @@ DEMO_USERS = [
     ("jw_member", "蒋委员", "监督委员会", ["staff"], None),
     ("aq_staff", "韩安全", "安全部", ["staff"], None),
     ("yj_staff", "杨应急", "应急中心", ["staff"], None),
+    # S24.1: 调度中心 and 安装公司 request planned outages; 调度中心 also takes the S24.4 escalations (issue 16).
+    ("dd_staff", "马调度", "调度中心", ["staff"], None),
+    ("az_staff", "何安装", "安装公司", ["staff"], None),
 ]
 
 

@@ -146,11 +146,11 @@ def test_S21_4_board_masks_phones_and_finds_a_caller_by_phone_tail_name_or_accou
     assert "没有符合“nobody”的停气用户" in head.get("/board?q=nobody").get_data(as_text=True)
 
 
-def test_S24_2_board_says_planned_outages_are_not_yet_a_process_and_is_for_csc_and_heads(app, cases):
+def test_S24_8_board_lists_outages_and_is_for_csc_and_heads(app, cases):
     agent = sign_in(app, "kf_agent")
     page = agent.get("/board").get_data(as_text=True)
     assert "当前没有停气用户" not in page  # the orphan 停气 record is listed
-    assert "计划停气（施工、检修、维护）流程尚未上线" in page and "S24.5" in page
+    assert "尚未上线" not in page and "当前没有计划停气或紧急停气" in page and "S24.5" in page
     inbox = agent.get("/inbox").get_data(as_text=True)
     assert 'href="/board"' in inbox and "停气看板" in inbox
     assert 'href="/board"' in sign_in(app, "lz_head").get("/inbox").get_data(as_text=True)

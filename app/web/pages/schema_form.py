@@ -60,6 +60,7 @@ class Field:
     labels: dict = field(default_factory=dict)  # picker: value -> what the person sees
     unit: str = ""  # user-picker: the unit whose people it lists first (from the case)
     unit_field: str = ""  # user-picker: the form field holding that unit (follows what is picked there)
+    suggest: dict | None = None  # a refused value's fix the service offered ({"value", "label"}), one click to take
 
 
 def _ui(prop: dict) -> dict:
@@ -143,7 +144,13 @@ def _picker_context(name: str, picker: pickers.Picker, value: object, schema: di
 
 
 def fields_of(
-    schema: dict, values: dict, errors: dict[str, str], case: dict | None = None, prefix: str = "", group: str = ""
+    schema: dict,
+    values: dict,
+    errors: dict[str, str],
+    case: dict | None = None,
+    prefix: str = "",
+    group: str = "",
+    suggestions: dict[str, dict] | None = None,
 ) -> list[Field]:
     """One Field per input, in file order; a nested object's properties follow under its title."""
     required = set(schema.get("required", []))
@@ -155,7 +162,8 @@ def fields_of(
             continue
         current = values.get(name, prop.get("default")) if isinstance(values, dict) else None
         if widget == "object":
-            inner = fields_of(prop, current or {}, errors, case, f"{prefix}{name}.", str(prop.get("title", name)))
+            title = str(prop.get("title", name))
+            inner = fields_of(prop, current or {}, errors, case, f"{prefix}{name}.", title, suggestions)
             if inner and errors.get(f"{prefix}{name}") and not inner[0].error:
                 inner[0].error = errors[f"{prefix}{name}"]  # e.g. "fill at least one" belongs to the group
             result += inner
@@ -176,6 +184,7 @@ def fields_of(
                 attrs=_attrs(prop, widget),
                 read_only=bool(prop.get("readOnly")),
                 group=group,
+                suggest=(suggestions or {}).get(full),
                 **extra,
             )
         )
@@ -285,6 +294,15 @@ def parse(schema: dict, form: MultiDict, files: MultiDict, store: FileStore, kee
         else:
             data[name] = raw
     return data
+
+
+def field_suggestions(problems: list[dict]) -> dict[str, dict]:
+    """The fixes a service offered with its problems (e.g. S24.2's earliest legal start), by field."""
+    return {
+        p["field"]: p["suggest"]
+        for p in problems
+        if p.get("field") and isinstance(p.get("suggest"), dict) and "value" in p["suggest"]
+    }
 
 
 def field_errors(problems: list[dict]) -> tuple[dict[str, str], list[str]]:
