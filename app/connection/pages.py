@@ -67,7 +67,7 @@ def counter_submit(user):
     except Invalid as err:
         errors, loose = field_errors(err.extra.get("errors", []))
         return _counter(data, errors, loose or ([] if errors else [plain(err.detail)]), 422)
-    flash(f"已受理，申请编号 {result.application_no}。已短信告知客户申请编号及查询方式。", "ok")
+    flash(f"已受理，案件编号 {result.application_no}（即申请编号，已短信告知客户及进度查询方式）。", "ok")
     return redirect(url_for("pages.case", instance_id=result.instance_id), code=303)
 
 
