@@ -74,7 +74,7 @@ def _start(data: dict, user: User) -> Application:
     # S5: the customer gets the number that the public progress page asks for.
     outbox.enqueue(
         outbox.Message(
-            key=f"connection:{number}:received", kind="connection_received", recipient=data["contact_phone"],
+            key=f"connection:{number}:received", kind="connection_received", recipient=data["phone"],
             text=f"【广元燃气】您的用气报装申请已受理，申请编号 {number}。可凭申请编号和手机号后四位查询办理进度。",
             params={"application_no": number}, instance_id=instance.id,
         )
@@ -111,7 +111,7 @@ def apply_online(payload: dict, code: str, client: str) -> Application:
     forms.require_valid(PROCESS, "start", data, "报装申请")
     data = _normalised(data)
     _branch(data["branch"])
-    if not codes.check(data["contact_phone"], code):
+    if not codes.check(data["phone"], code):
         raise _problem("code", codes.WRONG)
     return _open_online(data)
 

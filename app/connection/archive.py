@@ -40,7 +40,7 @@ def archive_customer(case: dict) -> str:
         return existing.account_no
     customer = Customer(
         account_no=account_no,
-        name=case["applicant_name"],
+        name=case["customer_name"],
         customer_class=case["customer_class"],
         district=(branch.district if branch is not None else None) or "",
         street=case.get("street") or "",
@@ -52,7 +52,7 @@ def archive_customer(case: dict) -> str:
         revision=1,
         created_at=now,
         updated_at=now,
-        phones=phone_rows([case["contact_phone"]]),
+        phones=phone_rows([case["phone"]]),
     )
     db.session.add(customer)
     db.session.flush()

@@ -38,9 +38,7 @@ def _count(*where) -> int:
 def send(phone: str, client: str) -> None:
     phone = (phone or "").strip()
     if not PHONE.match(phone):
-        raise Invalid(
-            "请填写 11 位手机号 (contact_phone)", errors=[{"field": "contact_phone", "message": "请填写 11 位手机号"}]
-        )
+        raise Invalid("请填写 11 位手机号 (phone)", errors=[{"field": "phone", "message": "请填写 11 位手机号"}])
     now = clock.now()
     if _count(ConnectionCode.phone == phone, ConnectionCode.created_at > now - timedelta(minutes=1)):
         raise TooManyRequests("验证码已发送，请 1 分钟后再试 (one code a minute)")

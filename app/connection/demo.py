@@ -29,8 +29,8 @@ def _apply(payload: dict):
 def _payload(number: int, customer_class: str, name: str, estate: str, use: str, brought: list[str] | None = None,
              **extra) -> dict:  # fmt: skip
     docs = required(customer_class, "counter") if brought is None else brought
-    return {"channel": "counter", "customer_class": customer_class, "applicant_name": name,
-            "contact_phone": f"1398123{number:04d}", "branch": BRANCH, "street": "东坝街道", "estate": estate,
+    return {"channel": "counter", "customer_class": customer_class, "customer_name": name,
+            "phone": f"1398123{number:04d}", "branch": BRANCH, "street": "东坝街道", "estate": estate,
             "room": f"{number % 20 + 1}号", "expected_use": use, "documents_brought": docs, **extra}  # fmt: skip
 
 

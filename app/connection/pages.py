@@ -5,6 +5,7 @@ lookup (application number + last four phone digits). The public pages need no s
 from __future__ import annotations
 
 import contextlib
+import copy
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -21,7 +22,7 @@ from app.web.pages.schema_form import field_errors, fields_of, loose_errors, par
 blueprint = Blueprint(
     "connection", __name__, template_folder="templates", static_folder="static", static_url_path="/static/connection"
 )
-PUBLIC_FIELDS = ("customer_class", "applicant_name", "contact_phone", "branch", "street", "estate", "room",
+PUBLIC_FIELDS = ("customer_class", "customer_name", "phone", "branch", "street", "estate", "room",
                  "expected_use", "expected_volume")  # fmt: skip
 
 
@@ -42,8 +43,16 @@ def _client() -> str:
 # ---------------------------------------------------------------- counter (一窗受理, S5) and 代办 (M7.1)
 
 
+def _counter_schema() -> dict:
+    """The start form as the counter uses it: online applications come only through the public form."""
+    schema = copy.deepcopy(forms.load_form(application.PROCESS, "start"))
+    channel = schema["properties"]["channel"]
+    channel["oneOf"] = [o for o in channel["oneOf"] if o["const"] in application.STAFF_CHANNELS]
+    return schema
+
+
 def _counter(values: dict, errors: dict, loose: list[str], status: int = 200):
-    schema = forms.load_form(application.PROCESS, "start")
+    schema = _counter_schema()
     return render_template("connection/counter.html", fields=fields_of(schema, values, errors),
                            loose_errors=loose + loose_errors(schema, errors), notice=notice.one_time()), status  # fmt: skip
 
@@ -59,7 +68,7 @@ def counter_intake(user):
 @signed_in
 def counter_submit(user):
     require_staff(user)
-    schema = forms.load_form(application.PROCESS, "start")
+    schema = _counter_schema()
     data = parse(schema, request.form, request.files, lambda *_: None, lambda *_: None)
     data = {k: v for k, v in data.items() if v is not None}
     try:
@@ -129,9 +138,9 @@ def public_send_code():
     csrf.protect()
     values = _public_values()
     try:
-        codes.send(values.get("contact_phone", ""), _client())
+        codes.send(values.get("phone", ""), _client())
     except ServiceError as err:
-        return _apply_page(values, {"contact_phone": plain(err.detail)}, status=err.status)
+        return _apply_page(values, {"phone": plain(err.detail)}, status=err.status)
     return _apply_page(values, {}, "验证码已发送到您的手机，10 分钟内有效。", sent=True)
 
 

@@ -132,7 +132,7 @@ def public_lookup(application_no: str, last4: str, client: str) -> Lookup:
             select(ProcessInstance).where(ProcessInstance.process_key == PROCESS,
                                           ProcessInstance.business_key == application_no)
         )  # fmt: skip
-    found = instance is not None and str(instances.case_data(instance).get("contact_phone", "")).endswith(last4)
+    found = instance is not None and str(instances.case_data(instance).get("phone", "")).endswith(last4)
     db.session.add(ConnectionLookup(at=now, client=client, application_no=application_no, found=found))
     if throttled:
         return Lookup(None, True)

@@ -68,7 +68,7 @@ def test_A1_at_the_counter_to_gas_on(server, person, clock_at, browser):
     counter.select("channel", "窗口受理（一窗受理，S5）")
     counter.select("customer_class", "A1 工业客户")
     counter.choose("small_enterprise", "否")
-    counter.type("contact_phone", PHONE)
+    counter.type("phone", PHONE)
     counter.pick("branch", "利州", "利州区分公司")
     counter.type("street", "宝轮镇")
     counter.type("estate", "工业园区 3 号地块")
@@ -77,10 +77,10 @@ def test_A1_at_the_counter_to_gas_on(server, person, clock_at, browser):
                   "用气场所平面图（集体、工业客户为总平面图）", "用气设备清单及预计用气量（非居民客户）"]:  # fmt: skip
         counter.choose("documents_brought", label)  # the title deed is missing: 容缺受理
     counter.page.get_by_role("button", name="受理").click()  # the applicant's name left empty
-    counter.expect_error("applicant_name", "必填")
-    counter.expect_value("contact_phone", PHONE)
+    counter.expect_error("customer_name", "必填")
+    counter.expect_value("phone", PHONE)
     counter.shot("01_counter_refused")
-    counter.type("applicant_name", "广元市宏达机械制造有限公司")
+    counter.type("customer_name", "广元市宏达机械制造有限公司")
     counter.page.get_by_role("button", name="受理").click()
     case_no = counter.started_case_no()
     assert case_no.startswith("BZ20260309")

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import HumanTask
 
-COUNTER = {"channel": "counter", "customer_class": "A1", "applicant_name": "广元市宏达机械制造有限公司",
-           "contact_phone": "13981230417", "branch": "利州区分公司", "street": "宝轮镇", "estate": "工业园区 3 号地块",
+COUNTER = {"channel": "counter", "customer_class": "A1", "customer_name": "广元市宏达机械制造有限公司",
+           "phone": "13981230417", "branch": "利州区分公司", "street": "宝轮镇", "estate": "工业园区 3 号地块",
            "room": "1 号厂房", "expected_use": "热处理炉 2 台、食堂灶具", "expected_volume": 12000,
            "documents_brought": ["id_card", "license", "deed", "site_plan", "load_list"]}  # fmt: skip
 ALL_DOCS_A = ["id_card", "license", "deed", "site_plan", "load_list"]

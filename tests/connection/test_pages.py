@@ -15,7 +15,7 @@ from app.platform import instances
 from tests.connection.helpers import ACCEPT, COUNTER, work
 from tests.web.test_pages import Browser, sign_in
 
-PUBLIC = {"customer_class": "B2", "applicant_name": "刘淑芬", "contact_phone": "13981230201", "branch": "利州区分公司",
+PUBLIC = {"customer_class": "B2", "customer_name": "刘淑芬", "phone": "13981230201", "branch": "利州区分公司",
           "street": "嘉陵街道", "estate": "滨江花园", "room": "3栋2单元501", "expected_use": "家庭炊事、热水器",
           "documents_brought": ["id_card", "deed"]}  # fmt: skip
 
@@ -38,7 +38,7 @@ def test_S5_counter_page_tells_everything_once_and_keeps_what_was_typed(app, peo
     staff = sign_in(app, "lz_staff")
     page = staff.get("/connection/counter").get_data(as_text=True)
     assert "一次性告知" in page and "房屋产权证明或租赁合同" in page and "编制供气方案" in page
-    response = staff.post("/connection/counter", {"channel": "counter", "customer_class": "A1", "contact_phone": "139812",
+    response = staff.post("/connection/counter", {"channel": "counter", "customer_class": "A1", "phone": "139812",
                                                   "street": "宝轮镇"})  # fmt: skip
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and "宝轮镇" in body and "error-text" in body
@@ -89,7 +89,7 @@ def test_online_application_needs_the_sms_code_from_the_outbox(app, people, conn
     response = public.post("/connection/apply/code", {**PUBLIC})
     assert response.status_code == 200 and "验证码已发送" in response.get_data(as_text=True)
     assert public.post("/connection/apply/code", {**PUBLIC}).status_code == 429  # one a minute
-    code = _code_sent_to(PUBLIC["contact_phone"])
+    code = _code_sent_to(PUBLIC["phone"])
     wrong = "000000" if code != "000000" else "111111"
     response = public.post("/connection/apply", {**PUBLIC, "code": wrong})
     assert response.status_code == 422 and "验证码不正确" in response.get_data(as_text=True)
@@ -110,7 +110,7 @@ def test_wrong_codes_are_counted_and_five_wrong_tries_kill_the_code(app, people,
     at("2026-03-02T09:00:00+08:00")
     public = _public(app)
     public.post("/connection/apply/code", {**PUBLIC})
-    code = _code_sent_to(PUBLIC["contact_phone"])
+    code = _code_sent_to(PUBLIC["phone"])
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
         assert public.post("/connection/apply", {**PUBLIC, "code": wrong}).status_code == 422
@@ -165,3 +165,20 @@ def test_api_opens_an_application_and_reads_its_progress(client, people, connect
         "/api/v1/connections", json={**COUNTER, "channel": "online"}, headers=people["lz_staff"].headers
     )
     assert online.status_code == 422
+
+
+def test_public_lookups_are_limited_per_client(app, people, connection):
+    public = Browser(app.test_client())
+    public.get("/connection/progress")
+    for n in range(progress.LOOKUPS_PER_CLIENT):
+        response = public.post("/connection/progress", {"application_no": f"BZ20260302{n:06d}", "last4": "1234"})
+        assert response.status_code == 404
+    refused = public.post("/connection/progress", {"application_no": "BZ20260302999999", "last4": "1234"})
+    assert refused.status_code == 429
+    logged = db.session.scalars(select(ConnectionLookup)).all()
+    assert len(logged) == progress.LOOKUPS_PER_CLIENT + 1 and not any(r.found for r in logged)
+
+
+def test_counter_page_offers_no_online_channel(app, people, connection):
+    page = sign_in(app, "lz_staff").get("/connection/counter").get_data(as_text=True)
+    assert 'value="counter"' in page and 'value="proxy"' in page and 'value="online"' not in page

@@ -76,7 +76,7 @@ def _case(iid: int) -> dict:
 
 def test_S18_3_small_enterprise_takes_the_fast_track_with_its_own_commitments(app, people, connection, at):
     at("2026-03-02T09:00:00+08:00")  # Monday
-    data = {**COUNTER, "customer_class": "A2", "small_enterprise": True, "applicant_name": "老王川菜馆"}
+    data = {**COUNTER, "customer_class": "A2", "small_enterprise": True, "customer_name": "老王川菜馆"}
     iid = application.apply(data, people["lz_staff"].user).instance_id
     assert _case(iid)["path"] == "fast"
     work(people, iid, "Task_assign_manager", "lz_head", {"manager": "lz_mgr1"})
@@ -88,7 +88,7 @@ def test_S18_3_small_enterprise_takes_the_fast_track_with_its_own_commitments(ap
 
 def test_S18_4_B2_household_goes_the_standard_path_to_the_branch_without_a_manager(app, people, connection, at):
     at("2026-03-02T09:00:00+08:00")
-    data = {**COUNTER, "customer_class": "B2", "applicant_name": "刘淑芬", "documents_brought": ["id_card", "deed"]}
+    data = {**COUNTER, "customer_class": "B2", "customer_name": "刘淑芬", "documents_brought": ["id_card", "deed"]}
     iid = application.apply(data, people["lz_staff"].user).instance_id
     case = _case(iid)
     assert case["path"] == "standard" and case["needs_manager"] is False and case["manager"] is None
