@@ -15,7 +15,7 @@ from app.core.registry import MenuLink, allowed_by, registry
 
 
 def register(app: Flask) -> None:
-    from app.connection import api, archive, commitments, demo, documents, managers, pages, rules
+    from app.connection import api, archive, commitments, demo, documents, managers, pages, rules, sms
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     plug.script_function("chase_due_of", commitments.chase_due_of)  # M5.4
     plug.script_function("suggest_manager", managers.suggest_manager)  # M4, M8.2
     plug.script_function("archive_customer", archive.archive_customer)  # S21
+    plug.script_function("notify_applicant", sms.notify_applicant)  # S7, S14.1: through the outbox
     plug.task_rule("gas_connection", "assign_manager", rules.check_manager)  # M4
     plug.task_rule("gas_connection", "accept", documents.check_received)  # M5.4
     plug.task_rule("gas_connection", "chase_documents", documents.check_received)  # M5.4

@@ -216,4 +216,14 @@ def test_S14_1_gas_on_rescheduled_late_is_recorded_and_the_visit_moves(app, peop
     work(people, iid, "Task_gas_on", "lz_mgr1", {"gas_on_outcome": "done", "gassed_at": "2026-03-05T10:20:00+08:00",
                                                 "meter_reading": 0.2, "safety_briefing": True})  # fmt: skip
     assert _case(iid)["account_no"] == _case(iid)["application_no"]
-    assert audit.replay(iid).ok  # recorded script calls (commitments, manager, archive) replay exactly
+    assert audit.replay(iid).ok
+    from app.extensions import db
+    from app.models import OutboxMessage
+
+    sent = {m.kind: m for m in db.session.query(OutboxMessage).filter(OutboxMessage.kind.like("connection_%"))}
+    assert "2026-03-04 10:00" in sent["connection_appointment"].text  # S7: the appointment, by SMS
+    assert "2026-03-05 10:00" in sent["connection_rescheduled"].text  # S14.1: called off, with the new time
+    assert sent["connection_rescheduled"].recipient == COUNTER["phone"]
+    assert (
+        db.session.query(OutboxMessage).count() == 3
+    )  # + the receipt; replay queued nothing again  # recorded script calls (commitments, manager, archive) replay exactly
