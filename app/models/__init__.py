@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditAccess, AuditJob, Seal, SealLeaf
 from app.models.calendar import CalendarDay, CalendarYear
+from app.models.connection import ConnectionCode, ConnectionLookup
 from app.models.customers import CLASSES, SUPPLY_STATUSES, Customer, CustomerPhone, CustomerView
 from app.models.definitions import ProcessDefinition, ProcessDraft, ProcessRelease
 from app.models.directory import CONFLICT_KINDS, ConflictDeclaration
@@ -32,6 +33,8 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "CaseIndex",
+    "ConnectionCode",
+    "ConnectionLookup",
     "Correlation",
     "Event",
     "HumanTask",
