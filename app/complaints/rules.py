@@ -20,7 +20,8 @@ def _user(username: str) -> User | None:
 
 def check_investigators(data: dict, case: dict) -> dict:
     """C13.2.5: the person complained about never investigates; an investigator with a conflict of interest (declared
-    on the form, or on record in the directory) steps aside or is joined by a second investigator, and both sign.
+    on the form, or on record in the directory) steps aside or is joined by a second investigator without a conflict,
+    and both sign.
     C13.2.4: the findings go to the direct superior of the person complained about, taken from the directory."""
     about = (case.get("about") or {}).get("user")
     problems = []
@@ -36,12 +37,22 @@ def check_investigators(data: dict, case: dict) -> dict:
         name for name, person in people.items()
         if person is not None and complainee is not None and directory.conflicted(person, complainee)
     ]  # fmt: skip
-    if (data.get("conflict_declared") or on_record) and len(investigators) < 2:
-        who = "、".join(on_record) or "调查人员"
+    declared = [name for name in data.get("conflicted_investigators", []) if name in investigators]
+    conflicted = list(dict.fromkeys([*on_record, *declared]))
+    if (data.get("conflict_declared") or conflicted) and len(investigators) < 2:
+        who = "、".join(conflicted) or "调查人员"
         problems.append(
             {
                 "field": "investigators",
                 "message": f"调查人员：{who} 与被投诉人有利害关系，须由两名以上调查人共同调查（C13.2.5）",
+            }
+        )
+    elif investigators and len(conflicted) == len(investigators):
+        # C13.2.5: a second investigator dilutes one conflict; two conflicted investigators dilute nothing.
+        problems.append(
+            {
+                "field": "investigators",
+                "message": "调查人员：至少须有一名与被投诉人无利害关系的调查人（C13.2.5）",
             }
         )
     if problems:
