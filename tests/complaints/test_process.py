@@ -6,12 +6,10 @@ import pytest
 
 from app.complaints import intake as complaints
 from app.core.errors import Forbidden, Invalid
-from app.customers import records as customers
 from app.extensions import db
 from app.models import ProcessInstance
 from app.org import directory, users
-from app.platform import definitions, instances, tasks, timers
-from app.settings import PROJECT_ROOT
+from app.platform import instances, tasks, timers
 from tests.walk import event_payloads as _events
 from tests.walk import open_tasks as _open
 from tests.walk import work as _do
