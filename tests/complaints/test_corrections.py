@@ -49,3 +49,16 @@ def test_C10_other_case_may_be_ruled_valid_by_csc_with_its_reason(complaint):
          "caused_by_company": True, "disputed": False})  # fmt: skip
     case = _case(iid)
     assert case["valid"] is True and case["reason"] == "other" and "Task_answer" in _open(iid)
+
+
+def test_C12_intake_needs_the_complainants_address_unless_anonymous(complaint):
+    """Item 9: C12 asks the complainant's 姓名、地址、电话; an anonymous complaint keeps its own rule (C9 invalid 4)."""
+    with pytest.raises(Invalid) as err:
+        _intake(complaint["kf_agent"], complainant={"name": "张三", "phone": "13800001234", "anonymous": False})
+    assert [e["field"] for e in err.value.extra["errors"]] == ["complainant.address"]
+    with pytest.raises(Invalid):
+        _intake(
+            complaint["kf_agent"], complainant={"name": "张三", "phone": "138000012", "address": "", "anonymous": False}
+        )
+    anonymous = _intake(complaint["kf_agent"], complainant={"anonymous": True}, matter="匿名")
+    assert _case(anonymous.instance_id)["complainant"] == {"anonymous": True}
