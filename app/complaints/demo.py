@@ -1,7 +1,7 @@
 """Demo complaints for `make run` (issue 11): cases at every stage of complaint.bpmn — just recorded, under
 investigation, due today with the C14.1 reminder, overdue with the C15.2 escalations, major with a discipline check
 and two investigators, resolved at first contact, 信息处理表 late (C15.1), disputed before the committee (C10),
-四不放过 measures being checked (C3.5), awaiting callbacks (C15.3), reopened after an unsatisfied callback, closed —
+信息处理表 unsigned (C15.1), 四不放过 measures being checked (C3.5), awaiting callbacks (C15.3), reopened after an unsatisfied callback, closed —
 and last month's report waiting for the responsible leader (C14.2).
 
 Built by app/platform/demo_cases.py through the intake use case and task completions, as the people of README.md
@@ -219,7 +219,7 @@ def _answered_and_signed(case: DemoCase, story: Story, days: list[datetime]) -> 
 def complaint_cases(demo: Demo) -> list[DemoCase]:
     d, s = demo, STORIES
     wd = d.working_days_ago
-    people = iter([d.customer(BRANCH) for _ in range(13)])
+    people = iter([d.customer(BRANCH) for _ in range(14)])
     cases = [_recorded("complaints.new", "投诉：刚受理，待分派定级", next(people), s[0], d.hours_ago(1))]
 
     case = _recorded("complaints.investigating", "投诉：调查核实中", next(people), s[1], wd(2, "09:20"))
@@ -251,6 +251,12 @@ def complaint_cases(demo: Demo) -> list[DemoCase]:
     case = _recorded("complaints.record_late", "投诉：信息处理表超过 1 日未报", next(people), s[5], wd(4, "08:50"))
     _investigated(case, s[5], [wd(4, "09:30"), wd(3, "09:00"), wd(3, "15:00"), wd(2, "09:30"), wd(2, "10:00")])
     cases.append(case.work(wd(2, "10:30"), "Task_answer", STAFF, _answered(s[5])))
+
+    # C15.1: the 信息处理表 filed on the day of the answer, the department head's signature not given within the day.
+    case = _recorded("complaints.sign_late", "投诉：信息处理表超过 1 日未签字", next(people), s[0], wd(4, "09:10"))
+    _investigated(case, s[0], [wd(4, "09:40"), wd(3, "09:10"), wd(3, "15:10"), wd(2, "09:40"), wd(2, "10:10")])
+    case.work(wd(2, "10:40"), "Task_answer", STAFF, _answered(s[0]))
+    cases.append(case.work(wd(2, "16:00"), "Task_record", STAFF, _record(s[0])))
 
     case = _recorded("complaints.disputed", "投诉：认定有争议，待监督委员会裁定", next(people), s[9], wd(4, "09:15"))
     moments = [wd(4, "10:00"), wd(3, "09:20"), wd(3, "15:00"), wd(2, "10:10"), wd(1, "16:40")]

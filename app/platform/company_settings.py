@@ -34,6 +34,9 @@ SETTINGS = {
     for s in [
         # S24.6: days the customer has, after the written notice is issued, to pay before disconnection.
         CompanySetting("arrears_notice_days", "缴费及停气通知书缴费期限（天）", 7, 1, 60),
+        # C14.1 (issue 12, item 4): the "due tomorrow" reminder goes out at the start of the working day before the
+        # deadline's day; minutes after local midnight (510 = 08:30 Beijing time).
+        CompanySetting("due_reminder_minutes", "到期提醒发送时刻（自零点起的分钟数，510 即 08:30）", 510, 0, 1439),
     ]
 }
 

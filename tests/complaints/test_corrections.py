@@ -6,7 +6,9 @@ import pytest
 
 from app.core.errors import Invalid
 from app.org import directory
-from tests.complaints.test_process import TRIAGE, _case, _intake
+from app.platform import timers
+from tests.complaints.test_process import ANSWER, RECORD, TRIAGE, _case, _intake
+from tests.walk import event_payloads as _events
 from tests.walk import open_tasks as _open
 from tests.walk import work as _do
 
@@ -62,3 +64,151 @@ def test_C12_intake_needs_the_complainants_address_unless_anonymous(complaint):
         )
     anonymous = _intake(complaint["kf_agent"], complainant={"anonymous": True}, matter="匿名")
     assert _case(anonymous.instance_id)["complainant"] == {"anonymous": True}
+
+
+def _answered(iid: int, people) -> None:
+    from tests.complaints.test_process import _to_answer
+
+    _to_answer(iid, people)
+    _do(iid, "Task_answer", people["lz_staff"], ANSWER)
+
+
+def test_C15_1_one_day_is_a_calendar_day_for_the_record_and_the_heads_signature(complaint, at):
+    """Item 3: "1日" ends at 24:00 of the day after the answer (Civil Code art. 201, 203), not 24 clock hours later;
+    the department head's signature on the 信息处理表 is due by then too, and escalated when late."""
+    iid = _intake(complaint["kf_agent"]).instance_id
+    at("2026-03-04T10:00:00+08:00")  # answered on Wednesday at 10:00: the record is due by the end of Thursday
+    _answered(iid, complaint)
+    record = _open(iid)["Task_record"]
+    assert record.due_at.isoformat() == "2026-03-05T16:00:00+00:00"  # 2026-03-06 00:00 Beijing
+    at("2026-03-05T23:59:00+08:00")  # more than 24 hours later, still within the day
+    timers.sweep()
+    assert "Task_record_late" not in _open(iid)
+    _do(iid, "Task_record", complaint["lz_staff"], RECORD)
+    sign = _open(iid)["Task_record_sign"]
+    assert sign.due_at.isoformat() == "2026-03-05T16:00:00+00:00"  # the signature belongs to the same day
+    at("2026-03-06T00:00:01+08:00")
+    timers.sweep()
+    assert "Task_sign_late" in _open(iid) and _open(iid)["Task_sign_late"].candidate_group == "客服中心"
+    assert [e["rule"] for e in _events(iid, "escalated")] == ["C15.1"]
+
+
+def test_C15_1_late_record_is_escalated_at_the_end_of_the_next_day(complaint, at):
+    iid = _intake(complaint["kf_agent"]).instance_id
+    at("2026-03-04T10:00:00+08:00")
+    _answered(iid, complaint)
+    at("2026-03-06T00:00:01+08:00")
+    timers.sweep()
+    assert {"Task_record_late", "Task_record"} <= set(_open(iid))
+    assert [e["rule"] for e in _events(iid, "escalated")] == ["C15.1"]
+
+
+def test_C15_1_record_due_on_a_day_off_moves_to_the_next_working_day(complaint, at):
+    """Item 3: answered on Friday, "1日" ends on Saturday, a day off: the record is due by the end of Monday (art. 203)."""
+    iid = _intake(complaint["kf_agent"]).instance_id
+    at("2026-03-06T17:00:00+08:00")
+    _answered(iid, complaint)
+    assert _open(iid)["Task_record"].due_at.isoformat() == "2026-03-09T16:00:00+00:00"
+
+
+def test_C14_1_due_tomorrow_reminder_is_sent_at_0830_of_the_working_day_before(complaint, at):
+    """Item 4: a deadline at the end of Monday 2026-03-09 is reminded on Friday 2026-03-06 at 08:30 Beijing time,
+    never at 00:00 on Saturday; the time is the company setting due_reminder_minutes."""
+    from app.platform import company_settings
+
+    iid = _intake(complaint["kf_agent"]).instance_id
+    case = _case(iid)
+    assert case["reminder_at"] == "2026-03-06T08:30:00+08:00"
+    company_settings.put("due_reminder_minutes", 9 * 60, complaint["admin"].user)
+    later = _intake(complaint["kf_agent"], matter="燃气费", received_at="2026-02-27T09:00:00+08:00").instance_id
+    # 2026-02-28 (Saturday) is a make-up workday: due by the end of Thursday 03-05, reminded Wednesday 09:00
+    assert _case(later)["reminder_at"] == "2026-03-04T09:00:00+08:00"
+    from tests.complaints.test_process import _to_answer
+
+    _to_answer(iid, complaint)
+    at("2026-03-07T00:00:01+08:00")
+    timers.sweep()
+    fired = [t for e in _events(iid, "timer_fired") for t in e["timers"]]
+    assert fired == ["Timer_reminder"]
+    [event] = _events(iid, "timer_fired")
+    assert event["due"]["Timer_reminder"] == "2026-03-06T00:30:00+00:00"
+
+
+def _reopen(iid: int, people, at) -> None:
+    """Answered on time on Wednesday 2026-03-04; the callback on Thursday finds the customer unsatisfied (C15.3)."""
+    from tests.complaints.test_process import _handle, _to_answer
+
+    at("2026-03-04T10:00:00+08:00")
+    _to_answer(iid, people)
+    _handle(iid, people)
+    _do(iid, "Task_accountability", people["lz_staff"],
+        {"cause": "c", "responsible_people": "r", "people_handling": "h", "measures": "m"})  # fmt: skip
+    _do(iid, "Task_measures_check", people["kf_agent"], {"measures_done": True, "check_note": "ok"})
+    at("2026-03-05T10:00:00+08:00")
+    _callbacks(iid, people, "不满意", repeat_reason="no_communication")
+
+
+def _callbacks(iid: int, people, satisfaction: str, **extra) -> None:
+    from tests.complaints.test_process import CALLBACK_UNIT
+
+    _do(iid, "Task_callback_unit", people["lz_staff"], CALLBACK_UNIT)
+    _do(iid, "Task_callback_csc", people["kf_agent"], {"satisfaction": satisfaction, "csc_callback": "回访", **extra})
+
+
+def test_C14_1_C15_2_reopened_complaint_gets_a_fresh_limit_with_the_same_timers(complaint, at):
+    """Item 1 (decision in docs/complaints.md): an unsatisfied callback is a repeat complaint received at the
+    reopening (C15.3, C8), owed a fresh C14.1 limit of 5 working days from then; the reminder and the C15.2 breach
+    come from the same timers as the first round, in the history, and the monthly report counts the breach."""
+    from app.complaints import report as complaint_report
+
+    iid = _intake(complaint["kf_agent"]).instance_id
+    _reopen(iid, complaint, at)
+    assert set(_open(iid)) == {"Task_answer"}  # not the reminder and both escalations at once
+    answer = _open(iid)["Task_answer"]
+    assert answer.due_at.isoformat() == "2026-03-12T16:00:00+00:00"  # end of Thursday 03-12: 5 working days
+    case = _case(iid)
+    assert case["first_answer_due"] == "2026-03-10T00:00:00+08:00" and case["reopened_at"]
+    at("2026-03-11T08:29:00+08:00")
+    timers.sweep()
+    assert set(_open(iid)) == {"Task_answer"}
+    at("2026-03-11T08:30:01+08:00")
+    timers.sweep()
+    assert set(_open(iid)) == {"Task_answer", "Task_reminder"}
+    at("2026-03-13T00:00:01+08:00")
+    timers.sweep()
+    assert {"Task_escalate_head", "Task_escalate_csc", "Task_answer"} <= set(_open(iid))
+    fired = [t for e in _events(iid, "timer_fired") for t in e["timers"]]
+    assert fired == ["Timer_reminder", "Timer_breach"]
+    assert [e["rule"] for e in _events(iid, "escalated")] == ["C15.2"]
+    report = complaint_report.compile_month("2026-03")
+    [line] = report.cases
+    assert line.on_time is True and line.breached is True  # the first answer was on time; the reopened one late
+    assert report.escalations()["breached"] == 1
+
+
+def test_C14_1_reopened_after_a_late_first_answer_keeps_the_first_breach_on_record(complaint, at):
+    """Item 1: when the first answer was already late, that breach stays recorded (Timer_breach fired then) and the
+    reopened round is owed its own limit, not the past one."""
+    from app.complaints import report as complaint_report
+    from tests.complaints.test_process import _to_answer
+
+    iid = _intake(complaint["kf_agent"]).instance_id
+    _to_answer(iid, complaint)
+    at("2026-03-10T00:00:01+08:00")
+    timers.sweep()
+    timers.sweep()
+    _do(iid, "Task_escalate_head", complaint["lz_head"], {"followup": "督办"})
+    _do(iid, "Task_escalate_csc", complaint["kf_agent"], {"followup": "跟踪"})
+    _do(iid, "Task_reminder", complaint["lz_staff"], {})
+    at("2026-03-10T10:00:00+08:00")
+    from tests.complaints.test_process import _handle
+
+    _handle(iid, complaint)
+    _do(iid, "Task_accountability", complaint["lz_staff"],
+        {"cause": "c", "responsible_people": "r", "people_handling": "h", "measures": "m"})  # fmt: skip
+    _do(iid, "Task_measures_check", complaint["kf_agent"], {"measures_done": True, "check_note": "ok"})
+    _callbacks(iid, complaint, "非常不满意", repeat_reason="other")
+    assert set(_open(iid)) == {"Task_answer"}
+    assert _open(iid)["Task_answer"].due_at.isoformat() == "2026-03-17T16:00:00+00:00"
+    [line] = complaint_report.compile_month("2026-03").cases
+    assert line.on_time is False and line.breached is True
