@@ -158,14 +158,29 @@ GENERAL = {"severity": "general", "responsible_unit": BRANCH, "misconduct_allege
            "triage_note": "属分公司服务问题，按一般投诉由责任单位调查处理"}  # fmt: skip
 
 
-def _findings(story: Story, signature: str = "孙师傅") -> dict:
-    return {"facts": story.facts, "findings": "投诉反映情况基本属实", "investigator_signature": signature}
+def _findings(story: Story, signature: str = "孙师傅"):
+    """C13.2.4: the findings are told to both parties before the investigation closes."""
+    return lambda at: {
+        "facts": story.facts, "findings": "投诉反映情况基本属实", "investigator_signature": signature,
+        "complainant_talk_with": "投诉人", "complainant_talked_at": beijing(at - timedelta(hours=2)),
+        "complainant_talk_how": "phone", "complainant_said": "电话告知调查经过和结论，客户表示认可",
+        "complainant_agrees": True,
+        "complainee_talk_with": STAFF2, "complainee_talked_at": beijing(at - timedelta(hours=1)),
+        "complainee_talk_how": "in_person", "complainee_said": "当面陈述投诉事实经过，当事人承认未按约定上门",
+        "complainee_agrees": True,
+    }  # fmt: skip
 
 
 MAJOR = {"severity": "major", "major_criteria": ["broke_rules_or_promise", "conflict_or_wide_negative"],
          "responsible_unit": BRANCH, "misconduct_alleged": True,
          "triage_note": "员工态度恶劣并与客户发生争执，按重大投诉处理，移交纪检核查"}  # fmt: skip
-SUPERIOR = {"superior_opinion": "认可调查结论，已约谈当事人", "superior_agrees": True}
+
+
+def _superior(at: datetime) -> dict:
+    return {"superior_talked_at": beijing(at - timedelta(minutes=30)), "superior_talk_how": "in_person",
+            "superior_opinion": "听取调查人陈述的事实经过，认可调查结论，已约谈当事人", "superior_agrees": True}  # fmt: skip
+
+
 VALID = {
     "valid": True,
     "reason": "valid_2",
@@ -206,7 +221,7 @@ def _investigated(case: DemoCase, story: Story, days: list[datetime], validity: 
     case.work(days[0], "Task_triage", AGENT, GENERAL)
     case.work(days[1], "Task_assign", HEAD, {"investigators": [STAFF], "conflict_declared": False})
     case.work(days[2], "Task_investigate", STAFF, _findings(story))
-    case.work(days[3], "Task_superior", HEAD, SUPERIOR)
+    case.work(days[3], "Task_superior", HEAD, _superior)
     return case.work(days[4], "Task_validity", AGENT, validity)
 
 

@@ -68,3 +68,22 @@ def check_investigators(data: dict, case: dict) -> dict:
             "直接上级不能是被投诉人本人", errors=[{"field": "superior", "message": "直接上级：不能是被投诉人本人"}]
         )
     return stored
+
+
+PARTIES = (("complainant", "投诉人"), ("complainee", "被投诉人"))
+
+
+def record_talks(data: dict, case: dict) -> dict:
+    """C13.2.4: the investigators tell both parties and the direct superior of the person complained about what was
+    found (who, when, how, what was said). Whoever disagrees is summed up in ``disagreements``, which the validity
+    ruling (C9/C10) shows to 客服中心 beside its choices."""
+    seen = {**case, **data}
+    lines = []
+    for party, label in PARTIES:
+        if seen.get(f"{party}_agrees") is False:
+            lines.append(f"{label}{seen.get(f'{party}_talk_with', '')}不认可：{seen.get(f'{party}_said', '')}")
+    if seen.get("superior_agrees") is False:
+        lines.append(f"直接上级{seen.get('superior', '') or ''}不认可：{seen.get('superior_opinion', '')}")
+    stored = dict(data)
+    stored["disagreements"] = "；".join(lines) or "投诉双方及直接上级均认可调查结论"
+    return stored

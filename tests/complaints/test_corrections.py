@@ -212,3 +212,35 @@ def test_C14_1_reopened_after_a_late_first_answer_keeps_the_first_breach_on_reco
     assert _open(iid)["Task_answer"].due_at.isoformat() == "2026-03-17T16:00:00+00:00"
     [line] = complaint_report.compile_month("2026-03").cases
     assert line.on_time is False and line.breached is True
+
+
+def test_C13_2_4_talks_with_both_parties_and_the_superior_are_recorded_and_a_disagreement_shown(complaint, app):
+    """Item 10: "应给投诉双方及被投诉人的直接领导进行沟通，陈诉事实经过" — who, when, how and what was said, for the
+    complainant, the person complained about and the direct superior; a disagreement is shown to 客服中心 ruling."""
+    from tests.complaints.talks import SUPERIOR_TALK, TALKS
+    from tests.web.test_pages import sign_in
+
+    iid = _intake(complaint["kf_agent"]).instance_id
+    _do(iid, "Task_triage", complaint["kf_agent"], TRIAGE)
+    _do(iid, "Task_assign", complaint["lz_head"], {"investigators": ["lz_staff"], "conflict_declared": False})
+    findings = {"facts": "属实", "findings": "员工未按约上门", "investigator_signature": "孙师傅"}
+    with pytest.raises(Invalid) as err:  # the talks with both parties are part of the findings
+        _do(iid, "Task_investigate", complaint["lz_staff"], findings)
+    assert {e["field"] for e in err.value.extra["errors"]} >= {"complainant_talked_at", "complainee_said"}
+    disputed = {"complainee_said": "否认态度恶劣，称客户先辱骂", "complainee_agrees": False}
+    _do(iid, "Task_investigate", complaint["lz_staff"], {**findings, **TALKS, **disputed})
+    with pytest.raises(Invalid):  # when and how the superior was told
+        _do(iid, "Task_superior", complaint["lz_head"], {"superior_opinion": "同意", "superior_agrees": True})
+    _do(
+        iid,
+        "Task_superior",
+        complaint["lz_head"],
+        {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True},
+    )
+    case = _case(iid)
+    assert case["complainant_talk_how"] == "phone" and case["complainee_agrees"] is False
+    assert case["superior_talk_how"] == "in_person" and case["superior"] == "lz_head"
+    assert case["disagreements"] == "被投诉人lz_staff2不认可：否认态度恶劣，称客户先辱骂"
+    validity = _open(iid)["Task_validity"]
+    page = sign_in(app, "kf_agent").get(f"/tasks/{validity.id}").get_data(as_text=True)
+    assert "沟通中的不同意见" in page and "否认态度恶劣，称客户先辱骂" in page

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import ProcessInstance
 from app.org import directory, users
 from app.platform import instances, tasks, timers
+from tests.complaints.talks import SUPERIOR_TALK, TALKS
 from tests.walk import event_payloads as _events
 from tests.walk import open_tasks as _open
 from tests.walk import work as _do
@@ -54,11 +55,11 @@ def _investigate(iid: int, people, investigators=("lz_staff",), conflict=False):
         iid,
         "Task_investigate",
         people[investigators[0]],
-        {"facts": "属实", "findings": "员工未按约上门", "investigator_signature": "孙师傅"},
+        {"facts": "属实", "findings": "员工未按约上门", "investigator_signature": "孙师傅", **TALKS},
     )
     if len(investigators) > 1:
         _do(iid, "Task_cosign", people[investigators[1]], {"cosign_agrees": True, "cosigner_signature": "周师傅"})
-    _do(iid, "Task_superior", people["lz_head"], {"superior_opinion": "同意", "superior_agrees": True})
+    _do(iid, "Task_superior", people["lz_head"], {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True})
 
 
 def _handle(iid: int, people):
@@ -197,7 +198,7 @@ def test_C13_2_5_conflict_of_interest_needs_two_investigators_who_both_sign(comp
         iid,
         "Task_investigate",
         complaint["lz_staff"],
-        {"facts": "属实", "findings": "属实", "investigator_signature": "孙师傅"},
+        {"facts": "属实", "findings": "属实", "investigator_signature": "孙师傅", **TALKS},
     )
     cosign = _open(iid)["Task_cosign"]
     assert cosign.assignee_id == complaint["lz_head"].user.id

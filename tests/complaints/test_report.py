@@ -21,6 +21,7 @@ from app.models import ProcessInstance
 from app.org import users
 from app.platform import definitions, instances, tasks, timers
 from app.settings import PROJECT_ROOT
+from tests.complaints.talks import SUPERIOR_TALK, TALKS
 from tests.complaints.test_process import (
     CALLBACK_UNIT,
     INVALID,
@@ -33,7 +34,7 @@ from tests.complaints.test_process import (
 )
 
 FOUR = {"cause": "排班混乱", "responsible_people": "周师傅", "people_handling": "通报批评", "measures": "重新排班"}
-FINDINGS = {"facts": "属实", "findings": "属实", "investigator_signature": "吴师傅"}
+FINDINGS = {"facts": "属实", "findings": "属实", "investigator_signature": "吴师傅", **TALKS}
 
 
 @pytest.fixture
@@ -112,7 +113,12 @@ def _build_march(people, at) -> dict[str, int]:
     _do(case["C"], "Task_triage", people["kf_agent"], {**TRIAGE, "responsible_unit": "苍溪县分公司"})
     _do(case["C"], "Task_assign", people["cx_staff"], {"investigators": ["cx_staff"], "conflict_declared": False})
     _do(case["C"], "Task_investigate", people["cx_staff"], FINDINGS)
-    _do(case["C"], "Task_superior", people["cx_staff"], {"superior_opinion": "同意", "superior_agrees": True})
+    _do(
+        case["C"],
+        "Task_superior",
+        people["cx_staff"],
+        {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True},
+    )
     _do(case["C"], "Task_validity", people["kf_agent"], {**VALID, "reason": "valid_7", "caused_by_company": False})
     _answer(people, at, case["C"], "2026-03-06T10:00:00+08:00", person="cx_staff")
     # F: invalid_6 -> invalid.
