@@ -234,7 +234,7 @@ def _answered_and_signed(case: DemoCase, story: Story, days: list[datetime]) -> 
 def complaint_cases(demo: Demo) -> list[DemoCase]:
     d, s = demo, STORIES
     wd = d.working_days_ago
-    people = iter([d.customer(BRANCH) for _ in range(14)])
+    people = iter([d.customer(BRANCH) for _ in range(15)])
     cases = [_recorded("complaints.new", "投诉：刚受理，待分派定级", next(people), s[0], d.hours_ago(1))]
 
     case = _recorded("complaints.investigating", "投诉：调查核实中", next(people), s[1], wd(2, "09:20"))
@@ -260,7 +260,7 @@ def complaint_cases(demo: Demo) -> list[DemoCase]:
 
     case = _recorded("complaints.first_contact", "投诉：坐席当场解决，待回访", next(people), s[8], d.hours_ago(5),
                      resolved_on_call=True, answer="当场出示补卡收费公示并解释依据，客户表示理解")  # fmt: skip
-    cases.append(case.claim(d.hours_ago(4), "Task_callback_csc", AGENT))
+    cases.append(case.claim(d.hours_ago(4), "Task_callback_unit", AGENT))  # C15.3 first round: CSC solved it
 
     # C15.1: answered two working days ago, the 信息处理表 not filed within a day.
     case = _recorded("complaints.record_late", "投诉：信息处理表超过 1 日未报", next(people), s[5], wd(4, "08:50"))
@@ -282,6 +282,14 @@ def complaint_cases(demo: Demo) -> list[DemoCase]:
     moments = [wd(6, "11:00"), wd(5, "09:00"), wd(5, "16:00"), wd(4, "10:00"), wd(4, "15:00")]
     _investigated(case, s[3], moments, VALID_NOT_OURS)
     cases.append(_answered_and_signed(case, s[3], [wd(3, "10:00"), wd(3, "15:00"), wd(2, "10:00")]))
+
+    # C15.3: a 12345 complaint: the second round is the 12345 platform's own callback, which CSC records.
+    case = _recorded("complaints.channel_callback", "投诉：12345 工单，待登记渠道回访结果", next(people), s[2],
+                     wd(7, "10:30"), channel="12345", external_ref="SC12345-2026-09120")  # fmt: skip
+    moments = [wd(7, "11:00"), wd(6, "09:00"), wd(6, "16:00"), wd(5, "10:00"), wd(5, "15:00")]
+    _investigated(case, s[2], moments, VALID_NOT_OURS)
+    _answered_and_signed(case, s[2], [wd(4, "10:00"), wd(4, "15:00"), wd(3, "10:00")])
+    cases.append(case.work(wd(2, "10:00"), "Task_callback_unit", STAFF, _called_back))
 
     case = _recorded("complaints.measures", "投诉：四不放过，整改落实检查中", next(people), s[6], wd(8, "14:00"))
     _investigated(case, s[6], [wd(8, "15:00"), wd(7, "10:00"), wd(6, "16:00"), wd(5, "11:00"), wd(5, "15:30")])
@@ -317,6 +325,7 @@ def complaint_cases(demo: Demo) -> list[DemoCase]:
         resolved_on_call=True,
         answer="告知上门者非本公司员工，提醒客户报警",
     )
+    case.work(d.days_ago(5, "17:30"), "Task_callback_unit", AGENT, _called_back)
     cases.append(case.work(d.days_ago(4, "10:30"), "Task_callback_csc", AGENT, SATISFIED))
     return cases + _monthly_report(demo)
 

@@ -244,3 +244,42 @@ def test_C13_2_4_talks_with_both_parties_and_the_superior_are_recorded_and_a_dis
     validity = _open(iid)["Task_validity"]
     page = sign_in(app, "kf_agent").get(f"/tasks/{validity.id}").get_data(as_text=True)
     assert "沟通中的不同意见" in page and "否认态度恶劣，称客户先辱骂" in page
+
+
+def test_C15_3_first_contact_complaint_gets_both_callback_rounds(complaint):
+    """Item 8: "二次回访制" for every path: a complaint solved on the call gets the first round (its handling unit is
+    客服中心 then) and the second, CSC's rated phone callback for the hotline channel."""
+    from tests.complaints.test_process import CALLBACK_UNIT
+
+    iid = _intake(complaint["kf_agent"], resolved_on_call=True, answer="当场解释了抄表周期").instance_id
+    assert set(_open(iid)) == {"Task_callback_unit"} and _open(iid)["Task_callback_unit"].candidate_group == "客服中心"
+    _do(iid, "Task_callback_unit", complaint["kf_agent"], CALLBACK_UNIT)
+    assert set(_open(iid)) == {"Task_callback_csc"}
+    _do(iid, "Task_callback_csc", complaint["kf_agent"], {"satisfaction": "满意", "csc_callback": "电话回访"})
+    assert _open(iid) == {}
+
+
+def test_C15_3_external_channel_callback_result_is_the_channels_not_a_csc_rating(complaint, at):
+    """Item 8: "其他渠道的投诉以各渠道回访后反馈的结果为准" — a 12345 complaint's second round records what the 12345
+    platform's callback reported; CSC is not asked to rate, and an unsatisfied channel result reopens the case."""
+    from tests.complaints.test_process import CALLBACK_UNIT, INVALID, _handle, _investigate
+
+    iid = _intake(complaint["kf_agent"], channel="12345", external_ref="GY2026030200123").instance_id
+    _do(iid, "Task_triage", complaint["kf_agent"], TRIAGE)
+    _investigate(iid, complaint)
+    _do(iid, "Task_validity", complaint["kf_agent"], INVALID)
+    _handle(iid, complaint)
+    _do(iid, "Task_callback_unit", complaint["lz_staff"], CALLBACK_UNIT)
+    assert (
+        set(_open(iid)) == {"Task_channel_result"} and _open(iid)["Task_channel_result"].candidate_group == "客服中心"
+    )
+    with pytest.raises(Invalid):  # an unsatisfied result says why (C8)
+        _do(iid, "Task_channel_result", complaint["kf_agent"],
+            {"channel_callback_at": "2026-03-06T10:00:00+08:00", "channel_callback_result": "不满意",
+             "satisfaction": "不满意"})  # fmt: skip
+    _do(iid, "Task_channel_result", complaint["kf_agent"],
+        {"channel_callback_at": "2026-03-06T10:00:00+08:00", "channel_callback_result": "12345 回访：不认可处理结果",
+         "satisfaction": "不满意", "repeat_reason": "result_not_accepted"})  # fmt: skip
+    case = _case(iid)
+    assert case["channel_callback_result"] == "12345 回访：不认可处理结果" and "csc_callback" not in case
+    assert set(_open(iid)) == {"Task_answer"} and case["repeat_count"] == 1

@@ -115,9 +115,12 @@ def test_C8_fast_intake_tells_of_internal_to_external_before_submit(app, hotline
          "matter": "燃气费", "resolved_on_call": True, "answer": "已解释"},
         hotline["kf_agent"].user,
     )  # fmt: skip
-    callback = _open(first.instance_id)["Task_callback_csc"]
-    tasks.claim(callback.id, hotline["kf_agent"].user)
-    instances.complete_task(callback.id, {"satisfaction": "满意", "csc_callback": "ok"}, hotline["kf_agent"].user)
+    agent_user = hotline["kf_agent"].user
+    for element, data in (("Task_callback_unit", {"unit_callback": "ok", "unit_callback_at": "2026-03-02T10:00:00+08:00"}),
+                          ("Task_callback_csc", {"satisfaction": "满意", "csc_callback": "ok"})):  # fmt: skip
+        callback = _open(first.instance_id)[element]
+        tasks.claim(callback.id, agent_user)
+        instances.complete_task(callback.id, data, agent_user)
     agent = sign_in(app, "kf_agent")
     query = "complainant.phone=13800001234&matter=燃气费&channel=12345"
     assert first.case_no in agent.get(f"/complaints/intake/earlier?{query}").get_data(as_text=True)

@@ -90,7 +90,9 @@ def test_C11_C12_intake_contract_is_validated_and_csc_is_told(complaint):
 
 def test_C7_1_1_first_contact_resolution_closes_general_and_still_calls_back(complaint):
     result = _intake(complaint["kf_agent"], resolved_on_call=True, answer="当场解释了抄表周期")
-    assert set(_open(result.instance_id)) == {"Task_callback_csc"}
+    assert set(_open(result.instance_id)) == {"Task_callback_unit"}  # C15.3: both rounds (issue 12, item 8)
+    assert _open(result.instance_id)["Task_callback_unit"].candidate_group == "客服中心"  # CSC solved it
+    _do(result.instance_id, "Task_callback_unit", complaint["kf_agent"], CALLBACK_UNIT)
     _do(
         result.instance_id, "Task_callback_csc", complaint["kf_agent"], {"satisfaction": "满意", "csc_callback": "满意"}
     )
@@ -266,6 +268,7 @@ def test_repeat_complaint_on_the_same_matter_is_merged_into_the_open_case(compla
 
 def test_C8_external_complaint_on_an_internal_one_is_flagged_internal_to_external(complaint):
     first = _intake(complaint["kf_agent"], resolved_on_call=True, answer="已解释")
+    _do(first.instance_id, "Task_callback_unit", complaint["kf_agent"], CALLBACK_UNIT)
     _do(first.instance_id, "Task_callback_csc", complaint["kf_agent"], {"satisfaction": "满意", "csc_callback": "ok"})
     external = _intake(complaint["kf_agent"], channel="12345", external_ref="GY2026030200123")
     assert not external.merged and external.internal_to_external

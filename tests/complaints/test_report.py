@@ -105,6 +105,7 @@ def _build_march(people, at) -> dict[str, int]:
     # H: hotline, resolved on the call (C7.1.1): first contact, no ruling.
     case["H"] = _received(people, at, "2026-03-04T10:00:00+08:00", "13900000003", "气费疑问",
                           resolved_on_call=True, answer="当场解释")  # fmt: skip
+    _do(case["H"], "Task_callback_unit", people["kf_agent"], CALLBACK_UNIT)
     _do(case["H"], "Task_callback_csc", people["kf_agent"], {"satisfaction": "满意", "csc_callback": "满意"})
     # C: 12345 on H's matter after H closed: internal→external (C8); 苍溪县分公司, general, valid_7; answered 03-06
     #    (due 03-12): on time; not yet called back.
