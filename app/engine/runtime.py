@@ -191,13 +191,22 @@ class Engine:
         return self._step(definition, state_json, seed, at, fire)
 
     def reevaluate_timers(
-        self, definition: Definition, state_json: str, seed: str, at: datetime, uses: str
-    ) -> StepResult:
+        self, definition: Definition, state_json: str, seed: str, at: datetime, uses: str,
+        changes: list[dict] | None = None,
+    ) -> StepResult:  # fmt: skip
         """Evaluate again the expressions of waiting (non-cycle) timers whose text calls ``uses`` — e.g.
         add_working_days once the holiday table holds a year it had to guess (rules.md, issue 3 §2). Each expression
-        is evaluated at the instant its timer started waiting, as the first time; the timer fires in a later sweep."""
+        is evaluated at the instant its timer started waiting, as the first time; the timer fires in a later sweep.
+
+        ``changes`` (issue 12, item 2): data values a script derived from the calendar and that the calendar now
+        answers differently, ``{"key", "old", "new"}`` each; every task holding ``key == old`` gets ``new`` first, so
+        timers and deadlines that read the variable (``answer_due``) follow."""
 
         def reevaluate(workflow: BpmnWorkflow) -> list[str]:
+            for change in changes or []:
+                for task in workflow.get_tasks():
+                    if change["key"] in task.data and task.data[change["key"]] == change["old"]:
+                        task.data[change["key"]] = change["new"]
             for task in self._timer_tasks(workflow):
                 event = task.task_spec.event_definition
                 if isinstance(event, CycleTimerEventDefinition) or uses not in str(event.expression or ""):

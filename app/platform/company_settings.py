@@ -76,6 +76,9 @@ SETTINGS = {
             "06:30-08:30, 11:00-13:00, 17:00-19:30",
             check=_ranges_problem,
         ),  # fmt: skip
+        # C14.1 (issue 12, item 4): the "due tomorrow" reminder goes out at the start of the working day before the
+        # deadline's day; minutes after local midnight (510 = 08:30 Beijing time).
+        CompanySetting("due_reminder_minutes", "到期提醒发送时刻（自零点起的分钟数，510 即 08:30）", 510, 0, 1439),
     ]
 }
 

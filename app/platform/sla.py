@@ -187,10 +187,11 @@ def recompute_provisional_tasks() -> int:
 
 
 @writes
-def recompute_instance_tasks(instance_id: int) -> int:
+def recompute_instance_tasks(instance_id: int, why: str = "migrated") -> int:
     """The open tasks of one instance get their deadline computed again from the properties of the version it now
-    runs on (after a migration, when the process owner chose to recompute: issue 14 §7); one "deadline_recomputed"
-    event each. Counted from the task's creation (or its slaFrom field), as the first time."""
+    runs on (after a migration, when the process owner chose to recompute: issue 14 §7; or after the calendar moved
+    the values a ``dueField`` reads: issue 12, item 2); one "deadline_recomputed" event each. Counted from the task's
+    creation (or its slaFrom field), as the first time."""
     instance = db.session.get(ProcessInstance, instance_id, populate_existing=True)
     definition = runtime().definition(instance.definition_id)
     now = clock.now()
@@ -210,7 +211,7 @@ def recompute_instance_tasks(instance_id: int) -> int:
             task.breached_at = None
         payload = {"spec_name": task.spec_name, "old_due_at": old_due.isoformat() if old_due else None,
                    "due_at": due.at.isoformat() if due.at else None, "provisional": due.provisional,
-                   "why": "migrated"}  # fmt: skip
+                   "why": why}  # fmt: skip
         history.append(instance_id, [NewEvent("deadline_recomputed", now, "system", task_id=task.id, payload=payload)])
         changed += 1
     return changed

@@ -103,12 +103,21 @@ def _restored(customer: Customer):
 
 
 def _to_cut(case: DemoCase, customer: Customer, demo: Demo, cut_by: int) -> tuple[DemoCase, datetime]:
-    """Reminder, written notice served, the notice's deadline passes (its timer fires), the head signs and supply is
-    cut on or before the day ``cut_by`` days ago. Returns the case and the moment of the cut."""
+    """Reminder, written notice served, the notice's deadline passes (its timer fires), the head signs, CSC and the
+    hotline are told (S24.8, beforehand) and supply is cut on or before the day ``cut_by`` days ago. Returns the case
+    and the moment of the cut."""
+    case, cut = _to_signed(case, customer, demo, cut_by)
+    case.work(cut - timedelta(minutes=50), "Task_notify_csc", AGENT, _csc_told)
+    return case.work(cut, "Task_disconnect", STAFF, _disconnected(customer)), cut
+
+
+def _to_signed(case: DemoCase, customer: Customer, demo: Demo, cut_by: int) -> tuple[DemoCase, datetime]:
+    """As _to_cut, up to the head's signature; returns the case and the moment the cut is planned for."""
     days = company_settings.get("arrears_notice_days")
     for opened in range(cut_by + days + 3, cut_by + days + 40):  # further back when holidays move the deadline
         reminded = demo.days_ago(opened - 1, "10:15")
-        deadline = datetime.fromisoformat(script_functions.add_days(reminded, days))
+        served = demo.days_ago(opened - 2, "15:30")  # S24.6: the period runs from service
+        deadline = datetime.fromisoformat(script_functions.add_days(served, days))
         signed = demo.at(clock.to_local(deadline).date(), "09:20")
         cut = signed + timedelta(days=1, minutes=45)
         if cut <= demo.days_ago(cut_by, "18:00"):
@@ -116,15 +125,14 @@ def _to_cut(case: DemoCase, customer: Customer, demo: Demo, cut_by: int) -> tupl
     account = {"account_no": customer.account_no}
     case.open(demo.days_ago(opened, "08:40"), _open_arrears(customer, 1268.5, 75, demo.days_ago(opened, "08:40")))
     case.work(reminded, "Task_reminder", STAFF, _reminder(customer, "visit"))
-    case.work(demo.days_ago(opened - 2, "15:30"), "Task_notice", STAFF, _served(customer))
+    case.work(served, "Task_notice", STAFF, _served(customer))
     case.message(demo.days_ago(opened - 4, "11:02"), "payment_received", account, _paid(300))  # part payment only
-    case.work(signed, "Task_signoff", HEAD, APPROVE)
-    return case.work(cut, "Task_disconnect", STAFF, _disconnected(customer)), cut
+    return case.work(signed, "Task_signoff", HEAD, APPROVE), cut
 
 
 def arrears_cases(demo: Demo) -> list[DemoCase]:
     d = demo
-    new, waiting, late_notice, signoff, due, late, done, paid = (d.customer(BRANCH) for _ in range(8))
+    new, waiting, late_notice, signoff, due, late, done, paid, told = (d.customer(BRANCH) for _ in range(9))
     cases = [
         DemoCase("supply.arrears.new", "欠费：刚转入，待催缴").open(
             d.hours_ago(3), _open_arrears(new, 386.4, 62, d.hours_ago(3))
@@ -145,15 +153,12 @@ def arrears_cases(demo: Demo) -> list[DemoCase]:
     restore_due, cut = _to_cut(
         DemoCase("supply.arrears.restore_due", "欠费：已停气，客户已缴清，6 小时内复气"), due, d, 3
     )
-    restore_due.work(cut + timedelta(minutes=40), "Task_notify_csc", AGENT, _csc_told)
     restore_due.message(d.hours_ago(2), "payment_received", {"account_no": due.account_no}, _paid(968.5))
     restore_due.claim(d.hours_ago(1.5), "Task_restore", STAFF)  # on his way to the customer
     title = "欠费：缴清已超 6 小时未复气（督办）"
     restore_late, cut = _to_cut(DemoCase("supply.arrears.restore_late", title), late, d, 2)
-    restore_late.work(cut + timedelta(minutes=50), "Task_notify_csc", AGENT, _csc_told)
     restore_late.message(d.hours_ago(7.5), "payment_received", {"account_no": late.account_no}, _paid(968.5))
     restored, cut = _to_cut(DemoCase("supply.arrears.restored", "欠费：停气后缴清，已恢复供气（办结）"), done, d, 8)
-    restored.work(cut + timedelta(minutes=35), "Task_notify_csc", AGENT, _csc_told)
     restored.message(d.days_ago(6, "14:12"), "payment_received", {"account_no": done.account_no}, _paid(968.5))
     restored.work(d.days_ago(6, "16:40"), "Task_restore", STAFF, _restored(done))
     paid_case = (
@@ -162,7 +167,11 @@ def arrears_cases(demo: Demo) -> list[DemoCase]:
         .work(d.days_ago(8, "10:05"), "Task_reminder", STAFF, _reminder(paid))
         .message(d.days_ago(7, "09:31"), "payment_received", {"account_no": paid.account_no}, _paid(455.2))
     )
-    return [*cases, restore_due, restore_late, restored, paid_case]
+    # S24.8: signed off yesterday, CSC to be told before the crew goes out today.
+    to_notify, _planned = _to_signed(
+        DemoCase("supply.arrears.to_notify", "欠费：已批准停气，待报送客服中心"), told, d, 0
+    )
+    return [*cases, restore_due, restore_late, restored, paid_case, to_notify]
 
 
 # ---------------------------------------------------------------- hazards (S24.7)
@@ -222,6 +231,7 @@ def _hazard_to_cut(case: DemoCase, customer: Customer, demo: Demo, index: int, f
     case.work(d.days_ago(found - 1, "10:00"), "Task_hazard_notice", STAFF, _hazard_notice(customer, index, 3))
     case.work(d.days_ago(found - 6, "09:40"), "Task_reinspect", STAFF, _reinspected(False))
     case.work(d.days_ago(found - 6, "15:10"), "Task_hazard_signoff", HEAD, HAZARD_APPROVE)
+    case.work(d.days_ago(found - 7, "08:40"), "Task_hazard_notify_csc", AGENT, _csc_told)  # S24.8: beforehand
     return case.work(
         d.days_ago(found - 7, "09:30"), "Task_hazard_disconnect", STAFF, _disconnected(customer, CUT_FOR_HAZARD)
     )
@@ -229,7 +239,7 @@ def _hazard_to_cut(case: DemoCase, customer: Customer, demo: Demo, index: int, f
 
 def hazard_cases(demo: Demo) -> list[DemoCase]:
     d = demo
-    new, waiting, overdue, major, signoff, cut, done = (d.customer(BRANCH) for _ in range(7))
+    new, waiting, overdue, major, signoff, cut, done, told = (d.customer(BRANCH) for _ in range(8))
     major_case = (
         DemoCase("supply.hazard.major", "隐患：重大隐患，报安全部和应急中心处置")
         .open(d.days_ago(2, "09:10"), _open_hazard(major, d.days_ago(2, "08:30"), 5))
@@ -247,12 +257,10 @@ def hazard_cases(demo: Demo) -> list[DemoCase]:
     disconnected = _hazard_to_cut(
         DemoCase("supply.hazard.disconnected", "隐患：逾期未整改已停气，待复验"), cut, d, 1, 9
     )
-    disconnected.work(d.days_ago(2, "10:00"), "Task_hazard_notify_csc", AGENT, _csc_told)
     disconnected.claim(d.days_ago(1, "16:20"), "Task_verify", STAFF)  # the customer called: rectified, come and see
     restored = _hazard_to_cut(
         DemoCase("supply.hazard.restored", "隐患：整改复验合格，已恢复供气（办结）"), done, d, 2, 15
     )
-    restored.work(d.days_ago(8, "09:45"), "Task_hazard_notify_csc", AGENT, _csc_told)
     restored.work(d.days_ago(5, "10:20"), "Task_verify", STAFF, _verified)
     restored.work(d.days_ago(5, "11:10"), "Task_hazard_restore", STAFF, _restored(done))
     return [
@@ -270,6 +278,11 @@ def hazard_cases(demo: Demo) -> list[DemoCase]:
         .open(d.days_ago(8, "10:00"), _open_hazard(signoff, d.days_ago(8, "09:30"), 6))
         .work(d.days_ago(7, "11:00"), "Task_hazard_notice", STAFF, _hazard_notice(signoff, 6, 5))
         .work(d.hours_ago(5), "Task_reinspect", STAFF, _reinspected(False)),
+        DemoCase("supply.hazard.to_notify", "隐患：已批准停气，待报送客服中心（S24.8）")
+        .open(d.days_ago(9, "10:00"), _open_hazard(told, d.days_ago(9, "09:30"), 2))
+        .work(d.days_ago(8, "11:00"), "Task_hazard_notice", STAFF, _hazard_notice(told, 2, 3))
+        .work(d.days_ago(1, "09:40"), "Task_reinspect", STAFF, _reinspected(False))
+        .work(d.days_ago(1, "15:10"), "Task_hazard_signoff", HEAD, HAZARD_APPROVE),
         disconnected,
         restored,
     ]

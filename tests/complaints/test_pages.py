@@ -110,13 +110,17 @@ def test_C8_fast_intake_warns_of_a_repeat_before_submit_and_merges_only_when_con
 def test_C8_fast_intake_tells_of_internal_to_external_before_submit(app, hotline):
     first = complaints.intake(
         {"channel": "hotline", "received_at": "2026-03-02T09:00:00+08:00", "about": {"unit": "利州区分公司"},
-         "complainant": {"name": "张三", "phone": "13800001234", "anonymous": False}, "description": "燃气费有误",
+         "complainant": {"name": "张三", "phone": "13800001234", "address": "利州区东坝街道1号", "anonymous": False},
+         "description": "燃气费有误",
          "matter": "燃气费", "resolved_on_call": True, "answer": "已解释"},
         hotline["kf_agent"].user,
     )  # fmt: skip
-    callback = _open(first.instance_id)["Task_callback_csc"]
-    tasks.claim(callback.id, hotline["kf_agent"].user)
-    instances.complete_task(callback.id, {"satisfaction": "满意", "csc_callback": "ok"}, hotline["kf_agent"].user)
+    agent_user = hotline["kf_agent"].user
+    for element, data in (("Task_callback_unit", {"unit_callback": "ok", "unit_callback_at": "2026-03-02T10:00:00+08:00"}),
+                          ("Task_callback_csc", {"satisfaction": "满意", "csc_callback": "ok"})):  # fmt: skip
+        callback = _open(first.instance_id)[element]
+        tasks.claim(callback.id, agent_user)
+        instances.complete_task(callback.id, data, agent_user)
     agent = sign_in(app, "kf_agent")
     query = "complainant.phone=13800001234&matter=燃气费&channel=12345"
     assert first.case_no in agent.get(f"/complaints/intake/earlier?{query}").get_data(as_text=True)
@@ -162,7 +166,8 @@ def test_C13_2_5_complainee_cannot_claim_or_complete_the_investigation_by_page(a
 def test_C14_2_report_page_for_readers_and_a_chinese_403_for_others(app, hotline):
     result = complaints.intake(
         {"channel": "counter", "received_at": "2026-03-02T09:00:00+08:00", "about": {"user": "lz_staff2"},
-         "complainant": {"name": "李四", "phone": "13900000001", "anonymous": False}, "description": "态度差",
+         "complainant": {"name": "李四", "phone": "13900000001", "address": "利州区东坝街道2号", "anonymous": False},
+         "description": "态度差",
          "matter": "服务态度"},
         hotline["kf_agent"].user,
     )  # fmt: skip
