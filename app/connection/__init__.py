@@ -43,4 +43,6 @@ def register(app: Flask) -> None:
 
 
 def cli_commands() -> list:
-    return []
+    from app.connection.cli import connection
+
+    return [connection]

@@ -179,6 +179,7 @@ def test_B2_online_from_the_public_form_to_gas_on(server, person, clock_at, brow
     context, page = public_page(browser)
     page.goto(f"{server.url}/connection/apply")
     expect(page.locator("#one-time-notice")).to_contain_text("申请人身份证明")  # S5 told once, before anything
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]  # no sideways scrolling
     page.get_by_label("客户类别").select_option(label="B2 散户")
     page.get_by_label("申请人（单位或个人名称）").fill("刘淑芬")
     page.get_by_label("用气地址所在区县").select_option(label="利州区分公司")
@@ -197,6 +198,7 @@ def test_B2_online_from_the_public_form_to_gas_on(server, person, clock_at, brow
     admin = person("admin", "connection_online")
     code = code_from_outbox(admin)
     expect(page.locator('[data-error-for="code"]')).to_contain_text("验证码不正确")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]
     page.screenshot(path=str(ARTIFACTS / "connection_online" / "01_wrong_code.png"), full_page=True)
     page.get_by_label("短信验证码").fill(code)
     page.get_by_role("button", name="提交申请").click()

@@ -182,3 +182,15 @@ def test_public_lookups_are_limited_per_client(app, people, connection):
 def test_counter_page_offers_no_online_channel(app, people, connection):
     page = sign_in(app, "lz_staff").get("/connection/counter").get_data(as_text=True)
     assert 'value="counter"' in page and 'value="proxy"' in page and 'value="online"' not in page
+
+
+def test_cli_shows_commitments_and_progress(app, people, connection):
+    from app.connection.cli import connection as group
+
+    result = application.apply(COUNTER, people["lz_staff"].user)
+    runner = app.test_cli_runner()
+    shown = runner.invoke(group, ["commitments"])
+    assert shown.exit_code == 0 and "现场踏勘\t1\t2\t3" in shown.output
+    shown = runner.invoke(group, ["progress", result.application_no])
+    assert shown.exit_code == 0 and "受理审核" in shown.output and "pending" in shown.output
+    assert runner.invoke(group, ["progress", "BZ20260101000000"]).exit_code == 1
