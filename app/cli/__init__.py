@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from app import create_app
 from app.cli.calendar import calendar_group
@@ -50,6 +50,44 @@ def deploy(paths: tuple[Path, ...], publish: bool) -> None:
         for problem in err.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException("deployment refused") from None
+
+
+def _lint_line(path: Path, finding) -> str:
+    what = (
+        f"{finding.element_id} ({finding.kind}{' ' + finding.name if finding.name else ''})"
+        if finding.element_id
+        else ""
+    )
+    fix = f" — 修改方法：{finding.fix}" if finding.fix else ""
+    return f"{path}:{finding.line or 0}: {finding.severity}: {what} {finding.message_zh} / {finding.message_en}{fix}"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--offline", is_flag=True, help="only the checks that need no database (no lanes → people, no forms)")
+def lint(paths: tuple[Path, ...], offline: bool) -> None:
+    """Check BPMN files (default: processes/) and print every problem with its line, as deploy and the modeler do
+    (issue 19). Exit status 1 when any file has an error; warnings alone pass."""
+    files: list[Path] = []
+    for path in paths or (Path("processes"),):
+        files.extend(sorted(path.glob("*.bpmn")) if path.is_dir() else [path])
+    if offline:
+        from app.engine.checks import check
+
+        results = [(f, check(f.read_bytes(), f.name).findings) for f in files]
+    else:
+        with click.get_current_context().ensure_object(ScriptInfo).load_app().app_context():
+            from app.platform import diagram_checks
+
+            results = [(f, diagram_checks.check_diagram(f.read_bytes(), None, f.name)) for f in files]
+    errors = 0
+    for path, findings in results:
+        for finding in findings:
+            click.echo(_lint_line(path, finding), err=finding.severity == "error")
+        errors += sum(1 for f in findings if f.severity == "error")
+    click.echo(f"{len(files)} file(s), {errors} error(s)")
+    if errors:
+        sys.exit(1)
 
 
 @main.group()

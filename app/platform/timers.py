@@ -154,7 +154,14 @@ def recompute_instance_timers(instance_id: int) -> int:
 
 
 @writes
-def _recompute_instance(instance_id: int, uses: str = CALENDAR_FUNCTION) -> int:
+def recompute_derived(instance_id: int, changes: list[dict]) -> int:
+    """Issue 12, item 2: put the calendar's new answers into the case data (``changes``: key, old, new) and evaluate
+    every waiting timer again, in one recorded step; 1 if anything moved."""
+    return _recompute_instance(instance_id, "", changes)
+
+
+@writes
+def _recompute_instance(instance_id: int, uses: str = CALENDAR_FUNCTION, changes: list[dict] | None = None) -> int:
     instance = db.session.get(ProcessInstance, instance_id, populate_existing=True)
     if instance is None or instance.status != "running":
         return 0
@@ -164,7 +171,9 @@ def _recompute_instance(instance_id: int, uses: str = CALENDAR_FUNCTION) -> int:
     now = clock.now()
     with script_functions.recording() as calls:
         result = run_engine(
-            lambda: runtime().engine.reevaluate_timers(definition, instance.state_json, seed_of(instance), now, uses)
+            lambda: runtime().engine.reevaluate_timers(
+                definition, instance.state_json, seed_of(instance), now, uses, changes
+            )
         )
     moved = [
         {"task_id": t.task_id, "spec_name": t.spec_name, "old_due_at": before[t.task_id].due_at.isoformat(),
@@ -172,13 +181,13 @@ def _recompute_instance(instance_id: int, uses: str = CALENDAR_FUNCTION) -> int:
         for t in result.timers
         if t.task_id in before and before[t.task_id].due_at != t.due_at
     ]  # fmt: skip
-    if not moved:
+    if not moved and not changes:
         return 0
     event = NewEvent(
         "timers_recomputed",
         now,
         "system",
-        payload={"uses": uses, "timers": moved, **calls.payload()},
+        payload={"uses": uses, "timers": moved, **({"changes": changes} if changes else {}), **calls.payload()},
         state_digest=result.digest,
     )
     save_step(instance, definition, result, now, [event])
