@@ -91,9 +91,22 @@ def test_ordinary_complaint_from_the_hotline_to_the_satisfied_callback(server, p
     staff.type("facts", "该片区抄表员请假期间未安排替岗，两个月按估抄计费，电话录音显示答复语气生硬。")
     staff.type("findings", "投诉属实：未按周期实抄，答复态度生硬。")
     staff.type("investigator_signature", "孙师傅")
+    # C13.2.4: the talks with both sides are part of the investigation.
+    staff.type("complainant_talk_with", "王秀英")
+    staff.when("complainant_talked_at", datetime(2026, 4, 14, 9, 20, tzinfo=SHANGHAI))
+    staff.select("complainant_talk_how", "电话")
+    staff.type("complainant_said", "两个月未见抄表员上门，账单明显偏高，电话询问被对方敷衍")
+    staff.choose("complainant_agrees", "是")
+    staff.pick("complainee_talk_with", "赵", "赵经理")
+    staff.when("complainee_talked_at", datetime(2026, 4, 14, 9, 40, tzinfo=SHANGHAI))
+    staff.select("complainee_talk_how", "当面")
+    staff.type("complainee_said", "抄表班承认替岗未安排，按估抄出账")
+    staff.choose("complainee_agrees", "是")
     staff.submit("已提交")
 
     head.open_mine(case_no, "与被投诉人直接上级沟通")
+    head.when("superior_talked_at", datetime(2026, 4, 14, 11, 0, tzinfo=SHANGHAI))
+    head.select("superior_talk_how", "当面")
     head.type("superior_opinion", "认可调查结论，已对抄表员进行批评教育")
     head.choose("superior_agrees", "是")
     head.submit("已提交")
@@ -183,8 +196,12 @@ def test_complaint_resolved_on_the_call_is_called_back_and_closed(server, person
     agent = person("kf_agent", "complaint_first_contact")
     case_no = record_call(agent, resolved_on_call=True)
 
-    # C7.1.1: no triage, no investigation; 客服中心 still calls back (C15.3).
+    # C7.1.1: no triage, no investigation; both callback rounds still happen (C15.3), the first by 客服中心 itself.
     clock_at(CALLED + timedelta(days=15))
+    agent.claim(case_no, "责任单位回访")
+    agent.type("unit_callback", "回访客户，下月账单冲抵已确认")
+    agent.when("unit_callback_at", CALLED + timedelta(days=15, minutes=-20))
+    agent.submit("已提交")
     agent.claim(case_no, "客服中心回访及满意度")
     agent.choose("satisfaction", "满意")
     agent.type("csc_callback", "客户确认下月账单已冲抵，表示满意")
