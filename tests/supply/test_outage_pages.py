@@ -30,6 +30,27 @@ def test_S24_2_start_page_refuses_47_hours_ahead_keeps_the_input_and_offers_the_
     assert agent.post("/start/planned_outage", form).status_code in (403, 422)  # S24.1: not the hotline's to ask
 
 
+def test_S24_2_api_refuses_with_json_problems_and_the_suggestion_then_opens(app, world):
+    client = app.test_client()
+    body = {"cause": "调压箱检修", "kind": "stop", "areas": AREA, "planned_start": "2026-03-04T08:00:00+08:00",
+            "planned_end": "2026-03-04T12:00:00+08:00"}  # fmt: skip
+    refused = client.post("/api/v1/outages/planned", json=body, headers=world["dd_staff"].headers)
+    assert refused.status_code == 422
+    [problem] = refused.get_json()["errors"]
+    assert problem["field"] == "planned_start" and problem["suggest"]["value"] == "2026-03-04T13:30"
+    body["planned_start"] = "2026-03-04T13:30:00+08:00"
+    body["planned_end"] = "2026-03-04T17:00:00+08:00"
+    assert client.post("/api/v1/outages/planned", json=body, headers=world["kf_agent"].headers).status_code == 403
+    opened = client.post("/api/v1/outages/planned", json=body, headers=world["dd_staff"].headers)
+    assert opened.status_code == 201 and opened.get_json()["case_no"].startswith("TQ")
+    generic = {"process": "planned_outage", "data": body}  # the generic start may not skip the checks
+    assert client.post("/api/v1/instances", json=generic, headers=world["dd_staff"].headers).status_code == 403
+    emergency = {"cause": "管道泄漏", "kind": "stop", "areas": AREA, "started_at": "2026-03-02T09:00:00+08:00",
+                 "expected_restore": "2026-03-02T15:00:00+08:00", "major_incident": False}  # fmt: skip
+    reported = client.post("/api/v1/outages/emergency", json=emergency, headers=world["kf_agent"].headers)
+    assert reported.status_code == 201 and reported.get_json()["case_no"].startswith("JT")
+
+
 def test_S24_8_board_lists_outages_at_once_public_page_and_feed_only_once_published(app, world, at):
     planned = _request(world)
     emergency = _emergency(world)
