@@ -100,6 +100,11 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def backups(self) -> Path:
+        """Where backups and the customer archive's change log go (S21.3)."""
+        return Path(self.backup_dir) if self.backup_dir else self.instance_dir / "backups"
+
 
 def _instance_secret(instance_dir: Path) -> str:
     """A per-installation random key kept beside the database, so no secret lives in code."""

@@ -181,6 +181,7 @@ def _superior(at: datetime) -> dict:
             "superior_opinion": "听取调查人陈述的事实经过，认可调查结论，已约谈当事人", "superior_agrees": True}  # fmt: skip
 
 
+ASSIST = {"assist_contact": HEAD, "assist_materials": "提供派单记录、当事员工排班表及通话录音，安排当事员工配合约谈"}
 VALID = {
     "valid": True,
     "reason": "valid_2",
@@ -234,7 +235,7 @@ def _answered_and_signed(case: DemoCase, story: Story, days: list[datetime]) -> 
 def complaint_cases(demo: Demo) -> list[DemoCase]:
     d, s = demo, STORIES
     wd = d.working_days_ago
-    people = iter([d.customer(BRANCH) for _ in range(15)])
+    people = iter([d.customer(BRANCH) for _ in range(16)])
     cases = [_recorded("complaints.new", "投诉：刚受理，待分派定级", next(people), s[0], d.hours_ago(1))]
 
     case = _recorded("complaints.investigating", "投诉：调查核实中", next(people), s[1], wd(2, "09:20"))
@@ -252,10 +253,23 @@ def complaint_cases(demo: Demo) -> list[DemoCase]:
     moments = [wd(6, "09:00"), wd(6, "11:00"), wd(5, "15:00"), wd(4, "10:00"), wd(4, "16:00")]
     cases.append(_investigated(case, s[3], moments))
 
-    case = _recorded("complaints.major", "投诉：重大投诉，纪检核查、两人调查", next(people), s[4], wd(3, "11:00"),
-                     about={"user": COMPLAINEE})  # fmt: skip
+    # C4(二)/C5.2: a major complaint is investigated by 客服中心, the responsible unit assisting; C6 in parallel.
+    case = _recorded("complaints.major", "投诉：重大投诉，客服中心调查、责任单位配合、纪检核查", next(people), s[4],
+                     wd(3, "11:00"), about={"user": COMPLAINEE})  # fmt: skip
     case.work(wd(3, "14:30"), "Task_triage", AGENT, MAJOR)
-    case.work(wd(2, "09:40"), "Task_assign", HEAD, {"investigators": [STAFF, STAFF2], "conflict_declared": True})
+    case.work(wd(2, "09:40"), "Task_unit_assist", HEAD, ASSIST)
+    cases.append(case.claim(wd(1, "09:00"), "Task_csc_investigate", AGENT))
+
+    # C13.2.5: an investigator with a conflict is joined by a second one, who co-signs.
+    case = _recorded("complaints.cosign", "投诉：两人调查，待第二调查人会签", next(people), s[4], wd(3, "11:20"),
+                     about={"user": COMPLAINEE})  # fmt: skip
+    case.work(wd(3, "14:40"), "Task_triage", AGENT, GENERAL)
+    case.work(
+        wd(2, "09:50"),
+        "Task_assign",
+        HEAD,
+        {"investigators": [STAFF, STAFF2], "conflict_declared": True, "conflicted_investigators": [STAFF]},
+    )
     cases.append(case.work(wd(1, "16:30"), "Task_investigate", STAFF, _findings(s[4])))
 
     case = _recorded("complaints.first_contact", "投诉：坐席当场解决，待回访", next(people), s[8], d.hours_ago(5),

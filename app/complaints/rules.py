@@ -60,6 +60,14 @@ def check_investigators(data: dict, case: dict) -> dict:
     stored = dict(data)
     if on_record:
         stored["conflict_on_record"] = on_record
+    return with_superior(stored, case)
+
+
+def with_superior(data: dict, case: dict) -> dict:
+    """C13.2.4: the direct superior of the person complained about, as named on the form or from the directory."""
+    about = (case.get("about") or {}).get("user")
+    complainee = _user(about) if about else None
+    stored = dict(data)
     if not stored.get("superior") and complainee is not None and complainee.superior_id:
         superior = db.session.get(User, complainee.superior_id)
         stored["superior"] = superior.username if superior else None
@@ -68,6 +76,18 @@ def check_investigators(data: dict, case: dict) -> dict:
             "直接上级不能是被投诉人本人", errors=[{"field": "superior", "message": "直接上级：不能是被投诉人本人"}]
         )
     return stored
+
+
+def check_assist(data: dict, case: dict) -> dict:
+    """C5.2: the responsible unit's contact assists 客服中心's investigation of a major complaint; never the person
+    complained about (C13.2.5). The direct superior is found as on the general path (C13.2.4)."""
+    about = (case.get("about") or {}).get("user")
+    if about and data.get("assist_contact") == about:
+        raise Invalid(
+            "被投诉人不得参与本案调查 (C13.2.5)",
+            errors=[{"field": "assist_contact", "message": "责任单位联系人：被投诉人不得参与本案调查（C13.2.5）"}],
+        )
+    return with_superior(data, case)
 
 
 PARTIES = (("complainant", "投诉人"), ("complainee", "被投诉人"))

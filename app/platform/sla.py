@@ -73,6 +73,17 @@ def due_for(properties: dict, data: dict, created_at: datetime) -> Due:
     return NO_DUE
 
 
+def due_day(at: datetime | None) -> tuple[str | None, bool]:
+    """The day a limit ends, as a person reads it (issue 12, item 5): a deadline at local 00:00 is "by the end of"
+    the day before (Civil Code art. 203: the last day ends at 24:00). Returns (ISO date, ends at end of that day)."""
+    if at is None:
+        return None, False
+    local = clock.to_local(clock.ensure_aware(at))
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return (local.date() - timedelta(days=1)).isoformat(), True
+    return local.date().isoformat(), False
+
+
 def seconds_left(task: HumanTask, now: datetime | None = None) -> float | None:
     """Time left on an open task: working time for a working-day SLA (the clock stops on days off), wall-clock time
     otherwise; negative once overdue (wall-clock time since the deadline). None for closed tasks or no deadline."""

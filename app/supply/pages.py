@@ -63,7 +63,8 @@ def outage_housing_notice(user, instance_id: int):
 def arrears_notice(user, instance_id: int):
     notice = notices.arrears_notice(instance_id, user)
     issued = notices.local(notice.issued_at, "%Y年%m月%d日")
-    return render_template("supply/arrears_notice.html", notice=notice, lines=notices.body_lines(notice), issued=issued)
+    return render_template("supply/notice.html", notice=notice, lines=notices.body_lines(notice), issued=issued,
+                           title=notices.ARREARS_TITLE, pdf_url=url_for("supply.arrears_notice_pdf", instance_id=instance_id))  # fmt: skip
 
 
 @blueprint.get("/cases/<int:instance_id>/notice.pdf")
@@ -73,17 +74,41 @@ def arrears_notice_pdf(user, instance_id: int):
     return pdf_response(notices.pdf(notice), notice.notice_no)
 
 
+# The printable 安全隐患整改通知书 of a hazard case (S24.7, issue 12 item 14): the same page and PDF.
+
+
+@blueprint.get("/cases/<int:instance_id>/hazard-notice")
+@signed_in
+def hazard_notice(user, instance_id: int):
+    notice = notices.hazard_notice(instance_id, user)
+    issued = notices.local(notice.issued_at, "%Y年%m月%d日")
+    return render_template("supply/notice.html", notice=notice, lines=notices.hazard_lines(notice),
+                           issued=issued, title=notices.HAZARD_TITLE,
+                           pdf_url=url_for("supply.hazard_notice_pdf", instance_id=instance_id))  # fmt: skip
+
+
+@blueprint.get("/cases/<int:instance_id>/hazard-notice.pdf")
+@signed_in
+def hazard_notice_pdf(user, instance_id: int):
+    notice = notices.hazard_notice(instance_id, user)
+    return pdf_response(notices.pdf(notice), notice.notice_no)
+
+
 def pdf_response(body: bytes, name: str) -> Response:
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="notice-{name}.pdf"'})  # fmt: skip
 
 
 def notice_links(process_key: str, data: dict, instance_id: int) -> list[CaseLink]:
-    """S24.6: the written notice exists once the diagram issued it (notice_no is set in the same step). S24.4: an
+    """S24.6/S24.7: a written notice exists once it was issued (notice_no is set in the same step). S24.4: an
     emergency outage, or a planned one past 24 hours, has its letter to the housing authority."""
     if process_key == outages.EMERGENCY or (process_key == outages.PLANNED and outages.past_24_hours(data)):
         return [CaseLink("致城乡规划和住房保障局书面通知（打印）", url_for("supply.outage_housing_notice",
                                                                           instance_id=instance_id))]  # fmt: skip
+    if process_key == notices.HAZARD_PROCESS and data.get("notice_no"):
+        label = f"{notices.HAZARD_TITLE} {data['notice_no']}"
+        return [CaseLink(f"{label}：打印版", url_for("supply.hazard_notice", instance_id=instance_id)),
+                CaseLink("PDF", url_for("supply.hazard_notice_pdf", instance_id=instance_id))]  # fmt: skip
     if process_key != notices.PROCESS or not data.get("notice_no"):
         return []
     label = f"缴费及停气通知书 {data['notice_no']}"

@@ -182,7 +182,7 @@ def test_ordinary_complaint_from_the_hotline_to_the_satisfied_callback(server, p
     rule_validity(agent, case_no, valid=True)
     day3 = datetime(2026, 4, 15, tzinfo=SHANGHAI)
     clock_at(at(day3, 11))
-    answer_record_sign(staff, head, case_no, day3, "2026-04-20 24:00", "剩 3个工作日")
+    answer_record_sign(staff, head, case_no, day3, "2026年4月20日 24:00", "剩 3个工作日")
 
     # 四不放过 (C3.5) for a valid complaint caused by the company, checked by 客服中心.
     staff.claim(case_no, "四不放过：原因、责任与整改")
@@ -237,7 +237,7 @@ def test_complaint_reopened_after_an_unsatisfied_callback_gets_a_fresh_limit_and
     rule_validity(agent, case_no, valid=False)  # no 四不放过 for an invalid complaint
     day3 = datetime(2026, 5, 13, tzinfo=SHANGHAI)
     clock_at(at(day3, 11))
-    answer_record_sign(staff, head, case_no, day3, "2026-05-18 24:00", "剩 3个工作日")
+    answer_record_sign(staff, head, case_no, day3, "2026年5月18日 24:00", "剩 3个工作日")
     unit_callback(staff, case_no, day3.replace(day=14))
     clock_at(datetime(2026, 5, 14, 15, 0, tzinfo=SHANGHAI))
     agent.claim(case_no, "客服中心回访及满意度")
@@ -250,7 +250,7 @@ def test_complaint_reopened_after_an_unsatisfied_callback_gets_a_fresh_limit_and
     # Reopened on 05-14 (Thursday): a fresh limit of 5 working days, to the end of 05-21.
     day6 = datetime(2026, 5, 15, tzinfo=SHANGHAI)
     clock_at(at(day6, 11))
-    answer_record_sign(staff, head, case_no, day6, "2026-05-21 24:00", "剩 4个工作日")
+    answer_record_sign(staff, head, case_no, day6, "2026年5月21日 24:00", "剩 4个工作日")
     unit_callback(staff, case_no, day6)
     agent.claim(case_no, "客服中心回访及满意度")
     agent.choose("satisfaction", "满意")

@@ -283,3 +283,35 @@ def test_C15_3_external_channel_callback_result_is_the_channels_not_a_csc_rating
     case = _case(iid)
     assert case["channel_callback_result"] == "12345 回访：不认可处理结果" and "csc_callback" not in case
     assert set(_open(iid)) == {"Task_answer"} and case["repeat_count"] == 1
+
+
+def test_C4_C5_2_major_complaint_is_investigated_by_csc_with_the_unit_assisting(complaint):
+    """Item 6: C4(二) gives 客服中心 the investigation of complaints and C5.2 has the units "配合客服中心进行重大投诉事件
+    的调查": a major complaint's investigation is 客服中心's task, with a task for the responsible unit's contact;
+    a general one is investigated by the unit as before."""
+    from tests.complaints.talks import SUPERIOR_TALK, TALKS
+
+    major = {**TRIAGE, "severity": "major", "major_criteria": ["broke_rules_or_promise"]}
+    iid = _intake(complaint["kf_agent"]).instance_id
+    _do(iid, "Task_triage", complaint["kf_agent"], major)
+    open_now = _open(iid)
+    assert set(open_now) == {"Task_csc_investigate", "Task_unit_assist"}
+    assert open_now["Task_csc_investigate"].candidate_group == "客服中心"
+    assert open_now["Task_unit_assist"].candidate_group == "利州区分公司"
+    with pytest.raises(Invalid):  # the person complained about does not assist their own investigation (C13.2.5)
+        _do(iid, "Task_unit_assist", complaint["lz_head"], {"assist_contact": "lz_staff2", "assist_materials": "x"})
+    _do(iid, "Task_unit_assist", complaint["lz_head"], {"assist_contact": "lz_staff", "assist_materials": "派单记录"})
+    _do(iid, "Task_csc_investigate", complaint["kf_head"],
+        {"facts": "属实", "findings": "属实", "investigator_signature": "客服中心", **TALKS})  # fmt: skip
+    superior = _open(iid)["Task_superior"]
+    assert superior.assignee_id == complaint["lz_head"].user.id  # C13.2.4: from the directory, as on the general path
+    _do(
+        iid,
+        "Task_superior",
+        complaint["lz_head"],
+        {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True},
+    )
+    assert set(_open(iid)) == {"Task_validity"}
+    general = _intake(complaint["kf_agent"], matter="燃气费").instance_id
+    _do(general, "Task_triage", complaint["kf_agent"], TRIAGE)
+    assert set(_open(general)) == {"Task_assign"}

@@ -62,6 +62,14 @@ def _investigate(iid: int, people, investigators=("lz_staff",), conflict=False):
     _do(iid, "Task_superior", people["lz_head"], {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True})
 
 
+def _investigate_major(iid: int, people):
+    """C4(二)/C5.2: 客服中心 investigates a major complaint, the responsible unit assists (issue 12, item 6)."""
+    _do(iid, "Task_unit_assist", people["lz_head"], {"assist_contact": "lz_head", "assist_materials": "排班表"})
+    _do(iid, "Task_csc_investigate", people["kf_agent"],
+        {"facts": "属实", "findings": "属实", "investigator_signature": "李坐席", **TALKS})  # fmt: skip
+    _do(iid, "Task_superior", people["lz_head"], {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True})
+
+
 def _handle(iid: int, people):
     _do(iid, "Task_answer", people["lz_staff"], ANSWER)
     _do(iid, "Task_record", people["lz_staff"], RECORD)
@@ -153,9 +161,17 @@ def test_C7_C6_major_complaint_with_misconduct_opens_a_parallel_discipline_task(
     _do(iid, "Task_triage", complaint["kf_agent"],
         {**TRIAGE, "severity": "major", "major_criteria": ["personal_gain"], "misconduct_alleged": True})  # fmt: skip
     open_now = _open(iid)
-    assert set(open_now) == {"Task_assign", "Task_discipline"}
+    assert set(open_now) == {"Task_csc_investigate", "Task_unit_assist", "Task_discipline"}  # C4(二), C5.2
     assert open_now["Task_discipline"].candidate_group == "纪检监审法务部"
-    _investigate(iid, complaint)
+    _do(iid, "Task_unit_assist", complaint["lz_head"], {"assist_contact": "lz_head", "assist_materials": "排班表"})
+    _do(iid, "Task_csc_investigate", complaint["kf_agent"],
+        {"facts": "属实", "findings": "属实", "investigator_signature": "李坐席", **TALKS})  # fmt: skip
+    _do(
+        iid,
+        "Task_superior",
+        complaint["lz_head"],
+        {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True},
+    )
     assert "Task_validity" not in _open(iid)  # waits for the discipline check too
     _do(iid, "Task_discipline", complaint["jj_staff"], {"discipline_findings": "属实", "discipline_action": "警告"})
     assert set(_open(iid)) == {"Task_validity"}

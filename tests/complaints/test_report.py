@@ -30,6 +30,7 @@ from tests.complaints.test_process import (
     VALID,
     _do,
     _investigate,
+    _investigate_major,
     _open,
 )
 
@@ -66,7 +67,7 @@ def _received(people, at, when: str, phone: str, matter: str, **kwargs) -> int:
 
 def _ruled(people, iid: int, ruling: dict, triage: dict = TRIAGE) -> None:
     _do(iid, "Task_triage", people["kf_agent"], triage)
-    _investigate(iid, people)
+    (_investigate_major if triage.get("severity") == "major" else _investigate)(iid, people)
     _do(iid, "Task_validity", people["kf_agent"], ruling)
 
 

@@ -144,3 +144,28 @@ def test_S24_7_no_path_reaches_disconnection_without_the_heads_approval():
     assert b'sourceRef="Task_hazard_signoff" targetRef="Gateway_hazard_signoff"' in xml
     shortcut = with_extra_flow(xml, "Gateway_rectified", "Task_hazard_disconnect")
     assert reachable_without(shortcut, "Task_hazard_disconnect", "Flow_approved")[1]
+
+
+def test_S24_7_hazard_notice_is_a_printable_notice_with_hazard_basis_deadline_and_consequences(inspection, client):
+    """Issue 12, item 14: the 安全隐患整改通知书 exists as a printable notice (HTML and PDF), like the 缴费及停气通知书:
+    the hazard, the legal basis, the deadline counted from service and the consequences of not rectifying."""
+    from app.supply import notices
+    from tests.web.test_pages import sign_in
+
+    iid = _start(inspection)
+    staff = sign_in(client.application, "lz_staff")
+    assert staff.get(f"/cases/{iid}/hazard-notice").status_code == 404  # not issued yet
+    _do(iid, "Task_hazard_notice", inspection["lz_staff"].user, NOTICE)
+    notice = notices.hazard_notice(iid, inspection["lz_staff"].user)
+    text = "\n".join(notices.hazard_lines(notice))
+    assert "私接橡胶软管，老化开裂" in text and "《城镇燃气管理条例》" in text and "第二十四条第（七）项" in text
+    assert "2026年03月09日 24:00 前" in text  # 5 days from service on 03-02 end on Sat 03-07: Monday (art. 203)
+    assert "停止供气" in text and "复验合格后恢复供气" in text and "拆除私接软管" in text
+    page = staff.get(f"/cases/{iid}/hazard-notice")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<h1>安全隐患整改通知书</h1>" in body and "YH-001" in body
+    assert "签收人 王五" in body and f"/cases/{iid}/hazard-notice.pdf" in body
+    assert "安全隐患整改通知书 YH-001" in staff.get(f"/cases/{iid}").get_data(as_text=True)  # linked from the case
+    if notices.FONT.is_file():
+        pdf = staff.get(f"/cases/{iid}/hazard-notice.pdf")
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
