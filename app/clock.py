@@ -4,7 +4,8 @@ Order of precedence:
 1. a pinned instant (``pinned(at)``): one engine operation sees one instant, and replay pins each event's recorded time,
    so a replay reproduces the stored state exactly;
 2. a frozen instant (``freeze(at)``), for tests in this process: time stands still until moved again;
-3. an offset from the database, when time travel is on (``gasflow clock set``), so server, scheduler and CLI agree;
+3. an offset from the database, when time travel is on (``gasflow clock set``), so server, scheduler and CLI agree
+   (the source is installed by the app; it reads the offset of the app in context, cached there);
 4. the system clock.
 All values are timezone-aware UTC.
 """
@@ -12,7 +13,6 @@ All values are timezone-aware UTC.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
@@ -23,8 +23,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 _pinned: ContextVar[datetime | None] = ContextVar("gasflow_pinned_now", default=None)
 _frozen: datetime | None = None
 _offset_source: Callable[[], timedelta] | None = None
-_cache: tuple[float, timedelta] = (0.0, timedelta(0))
-_CACHE_SECONDS = 1.0
 
 
 def system_now() -> datetime:
@@ -53,27 +51,13 @@ def freeze(at: datetime | None) -> None:
 
 
 def offset() -> timedelta:
-    """The time-travel offset; read from its source at most once a second (it changes rarely, now() is hot)."""
-    global _cache
-    if _offset_source is None:
-        return timedelta(0)
-    checked_at, value = _cache
-    mono = time.monotonic()
-    if mono - checked_at > _CACHE_SECONDS:
-        value = _offset_source()
-        _cache = (mono, value)
-    return value
+    """The time-travel offset (zero unless a source is installed)."""
+    return _offset_source() if _offset_source is not None else timedelta(0)
 
 
 def install_offset_source(source: Callable[[], timedelta] | None) -> None:
-    global _offset_source, _cache
+    global _offset_source
     _offset_source = source
-    _cache = (0.0, timedelta(0))
-
-
-def forget_cached_offset() -> None:
-    global _cache
-    _cache = (0.0, timedelta(0))
 
 
 @contextlib.contextmanager

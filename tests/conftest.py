@@ -102,7 +102,6 @@ def settings(database_url, tmp_path) -> Settings:
 
 @pytest.fixture
 def app(settings):
-    from app import clock
     from app.calendar import admin as calendar_admin
     from app.extensions import db
 
@@ -112,7 +111,6 @@ def app(settings):
         yield application
         db.session.remove()
         db.engine.dispose()
-    clock.install_offset_source(None)
 
 
 @pytest.fixture

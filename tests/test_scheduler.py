@@ -121,7 +121,6 @@ def postgres_app(postgres_url, tmp_path):
         yield application
         db.session.remove()
         db.engine.dispose()
-    clock.install_offset_source(None)
 
 
 @pytest.mark.slow

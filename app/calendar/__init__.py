@@ -1,6 +1,7 @@
 """Working-day calendar (rules.md, "The working-day calendar"; C14.1). Public names re-exported from workdays."""
 
 from app.calendar.workdays import (
+    EXAMPLE_LINE,
     MAKE_UP_WORKDAY,
     SHANGHAI,
     Day,
@@ -18,6 +19,7 @@ from app.calendar.workdays import (
 )
 
 __all__ = [
+    "EXAMPLE_LINE",
     "MAKE_UP_WORKDAY",
     "SHANGHAI",
     "Day",

@@ -57,9 +57,11 @@ def set_day(day: date, workday: bool, name: str, actor_id: int | None) -> calend
 def store_schedule(text: str, actor_id: int | None) -> tuple[int, list[int]]:
     rows, errors = calendar.parse_schedule_csv(text)
     if errors:
-        raise Invalid("日历文件有误，未导入任何内容 (nothing imported)", errors=errors)
+        raise Invalid(
+            f"日历有 {len(errors)} 行有误，整份未导入；请按行号改正后再导入 (nothing imported)", errors=errors
+        )
     if not rows:
-        raise Invalid("日历文件没有数据行 (no rows)")
+        raise Invalid(f"表头之后没有数据行，未导入；请每行写一天，例如 {calendar.EXAMPLE_LINE} (no rows)")
     years = sorted({r.day.year for r in rows})
     for year in years:  # the official schedule replaces whatever was entered for that year before
         db.session.execute(

@@ -222,36 +222,43 @@ def _chinese_calendar_rows() -> tuple[Day, ...]:
 
 
 _FLAGS = {"1": True, "true": True, "是": True, "班": True, "0": False, "false": False, "否": False, "休": False}
+EXAMPLE_LINE = "2027-01-01,0,元旦"
 
 
 def _parse_row(fields: list[str], columns: int) -> Day:
+    """One data line; a ValueError's text is the sentence the administrator reads after "第 N 行："."""
     if not 2 <= len(fields) <= columns:
-        raise ValueError(f"expected {columns} fields, got {len(fields)}")
-    parts = fields[0].strip().replace("/", "-").split("-")  # Excel exports 2027/2/6
+        raise ValueError(f"应有 {'2 或 3' if columns == 3 else '2'} 列（日期,是否上班{',名称' if columns == 3 else ''}），"
+                         f"这一行有 {len(fields)} 列；名称中的逗号请改用顿号")  # fmt: skip
+    raw = fields[0].strip()
+    parts = raw.replace("/", "-").split("-")  # Excel exports 2027/2/6
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"bad date {fields[0]!r} (expected YYYY-MM-DD)")
+        raise ValueError(f"日期“{raw}”格式不对，应写成 年-月-日，例如 2027-01-01")
     try:
         day = date(*map(int, parts))
     except ValueError:
-        raise ValueError(f"bad date {fields[0]!r} (no such day)") from None
+        raise ValueError(f"日期“{raw}”不存在，请核对月份和日子") from None
     flag = _FLAGS.get(fields[1].strip().lower())
     if flag is None:
-        raise ValueError(f"bad workday flag {fields[1]!r} (use 1/0, true/false, 是/否, 班/休)")
+        raise ValueError(f"是否上班“{fields[1].strip()}”无法识别，应填 1（上班）或 0（休息），也可写 是/否、班/休")
     return Day(day, flag, fields[2].strip() if len(fields) > 2 else "", "import")
 
 
 def parse_schedule_csv(text: str) -> tuple[list[Day], list[str]]:
     """Parse a year's schedule (header ``date,workday,name``, name optional) into rows with source "import".
 
-    Bad lines are reported as "line N: reason" and left out, so the administrator sees every problem at once;
-    the caller decides whether to save anything when the error list is not empty.
+    Bad lines are reported as "第 N 行：<what is wrong and what is expected>" (plain Chinese: the administrator fixes
+    the pasted text by them) and left out, so every problem shows at once; the caller decides whether to save
+    anything when the error list is not empty.
     """
     rows: list[Day] = []
     errors: list[str] = []
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
+    first = next(reader, [])
+    header = [h.strip().lower() for h in first]
     if header not in (["date", "workday", "name"], ["date", "workday"]):
-        return [], ["line 1: expected header date,workday,name"]
+        found = f"，现在是“{','.join(first)[:40]}”" if any(h for h in header) else "，现在是空的"
+        return [], [f"第 1 行：应为表头 date,workday,name{found}；之后每行一天，例如 {EXAMPLE_LINE}"]
     seen: dict[date, int] = {}
     for fields in reader:
         if not any(f.strip() for f in fields):
@@ -259,9 +266,9 @@ def parse_schedule_csv(text: str) -> tuple[list[Day], list[str]]:
         try:
             row = _parse_row(fields, len(header))
             if row.day in seen:
-                raise ValueError(f"duplicate date {row.day.isoformat()} (first on line {seen[row.day]})")
+                raise ValueError(f"日期 {row.day.isoformat()} 重复，第 {seen[row.day]} 行已有这一天")
         except ValueError as exc:
-            errors.append(f"line {reader.line_num}: {exc}")
+            errors.append(f"第 {reader.line_num} 行：{exc}")
             continue
         seen[row.day] = reader.line_num
         rows.append(row)

@@ -57,6 +57,9 @@ class HumanTask(db.Model):
     # ready, completed, cancelled
     state: Mapped[str] = mapped_column(String(16), default="ready")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When someone else handed it on (delegated, reassigned): it "reached" its new holder then, not at created_at;
+    # the inbox's 新 mark and the menu's unread count read coalesce(reached_at, created_at) (issue 11).
+    reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_provisional: Mapped[bool] = mapped_column(default=False)
     # "working_days" or "hours": how time left is counted for this task's SLA.

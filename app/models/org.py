@@ -17,6 +17,8 @@ ROLES = {
     "process_owner": "流程负责人",
     "auditor": "审计",
     "admin": "管理员",
+    # M4, S18.2: the named manager of A-class and B1 customers (gas connection is assigned among them, app/connection).
+    "customer_manager": "客户经理",
 }
 
 
@@ -47,6 +49,10 @@ class User(db.Model):
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # sha256 of the bearer token; the token itself is shown once and never stored.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    token_last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to the minute (users.user_for_token)
+    # The person's last look at their inbox: tasks that reached them since are "new" (issue 11, notifications).
+    inbox_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failed_logins: Mapped[int] = mapped_column(default=0)
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -69,6 +75,25 @@ class LoginThrottle(db.Model):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OrgChange(db.Model):
+    """What an administrator changed about a person (issue 11: every change recorded, who and when). Append-only;
+    never holds a password or a token, only that one was set or issued."""
+
+    __tablename__ = "org_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor: Mapped[str] = mapped_column(String(64))  # the administrator's username, kept if the row is renamed
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    action: Mapped[str] = mapped_column(String(32))  # add, disable, enable, password, roles, unit, token, revoke
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+Index("ix_org_change_user", OrgChange.user_id, OrgChange.at)
+Index("ix_org_change_at", OrgChange.at)
 
 
 class UserRole(db.Model):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from threading import Lock
 from time import monotonic
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from app import clock
@@ -94,6 +95,7 @@ def issue_token(username: str) -> str:
     user = get_by_username(username)
     token = secrets.token_urlsafe(32)
     user.token_hash = _token_hash(token)
+    user.token_created_at, user.token_last_used_at = clock.now(), None
     forget_tokens()  # the old token must stop working now, not after the cache runs out
     return token
 
@@ -150,11 +152,23 @@ def user_for_token(token: str) -> Principal:
             _token_cache.pop(digest, None)
         raise Unauthenticated("令牌无效或已停用 (invalid or revoked token)")
     principal = Principal.of(user)
+    last = user.token_last_used_at
+    if last is None or clock.now() - clock.ensure_aware(last) >= TOKEN_USE_GRANULARITY:
+        _note_token_use(user.id)
     with _token_lock:
         if len(_token_cache) > 10_000:
             _token_cache.clear()
         _token_cache[digest] = (now, principal)
     return principal
+
+
+# "Last used" on the admin page is kept to the minute: an API burst writes it once, not once per request.
+TOKEN_USE_GRANULARITY = timedelta(minutes=1)
+
+
+@writes
+def _note_token_use(user_id: int) -> None:
+    db.session.execute(update(User).where(User.id == user_id).values(token_last_used_at=clock.now()))
 
 
 def forget_tokens() -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 
 from app import clock
 from app.calendar import table as workcalendar
+from app.core.tx import writes
 from app.extensions import db
 from app.models import HumanTask, ProcessDefinition, User
 from app.org.groups import groups_of
@@ -65,6 +66,7 @@ class InboxRow:
     assignee_name: str | None
     overdue: bool
     time_left: timedelta | None  # working time for working-day SLAs, wall-clock otherwise; negative when late
+    new: bool = False  # reached this person (or their group) since their previous look at the inbox
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,41 @@ def process_names() -> dict[str, str]:
     return {key: name for key, (_, name) in newest.items()}
 
 
-def listing(user: User, view_name: str, filters: Filters) -> InboxPage:
+def reached_at():
+    """When a task reached its present holder or group: handed on (delegate, reassign) or else made ready."""
+    return func.coalesce(HumanTask.reached_at, HumanTask.created_at)
+
+
+def is_new(task: HumanTask, since: datetime | None) -> bool:
+    if task.state != "ready":
+        return False
+    if since is None:
+        return True  # never looked: everything waiting is news
+    return clock.ensure_aware(task.reached_at or task.created_at) > clock.ensure_aware(since)
+
+
+def new_counts(user: User) -> dict[str, int]:
+    """The menu's unread counts (issue 11): open tasks that reached me (mine) or my groups (group) since my last look
+    at the inbox, and their total (all)."""
+    since = user.inbox_seen_at
+    result = {}
+    for scope in ("mine", "group"):
+        stmt = tasks.scoped(user, scope)
+        if since is not None:
+            stmt = stmt.where(reached_at() > since)
+        result[scope] = db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True)) or 0
+    result["all"] = result["mine"] + result["group"]
+    return result
+
+
+@writes
+def mark_seen(user_id: int) -> None:
+    """The person looked at their inbox now: what reached them before is no longer new."""
+    db.session.execute(update(User).where(User.id == user_id).values(inbox_seen_at=clock.now()))
+
+
+def listing(user: User, view_name: str, filters: Filters, since: datetime | None = None) -> InboxPage:
+    """One page of a view; rows that reached the person after ``since`` (their previous visit) are marked new."""
     view = VIEWS.get(view_name, VIEWS["mine"])
     if view.overseers and not reassignment.oversees(user):
         view = VIEWS["mine"]
@@ -155,6 +191,7 @@ def listing(user: User, view_name: str, filters: Filters) -> InboxPage:
             assignee_name=people.get(t.assignee_id),
             overdue=t.state == "ready" and t.due_at is not None and t.due_at < now,
             time_left=time_left(t, now),
+            new=view.scope != "done" and is_new(t, since),
         )
         for t in found
     ]

@@ -117,15 +117,16 @@ def reassign(
         group = _target_group(to_group)
     before = {"group": task.candidate_group, "assignee_id": task.assignee_id}
     held = HumanTask.assignee_id.is_(None) if task.assignee_id is None else HumanTask.assignee_id == task.assignee_id
+    handed_at = clock.now()
     moved = db.session.execute(  # the WHERE clause is the lock: a claim or completion meanwhile makes it 0 rows
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.state == "ready", held)
-        .values(candidate_group=group, assignee_id=assignee)
+        .values(candidate_group=group, assignee_id=assignee, reached_at=handed_at)
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
         raise Conflict("任务状态已变化，请刷新后重试 (task changed meanwhile)")
-    task.candidate_group, task.assignee_id = group, assignee
+    task.candidate_group, task.assignee_id, task.reached_at = group, assignee, handed_at
     payload = {"from_group": before["group"], "from_assignee_id": before["assignee_id"], "to_group": group,
                "assignee_id": assignee, "to": to_user, "reason": reason}  # fmt: skip
     append(task.instance_id, [NewEvent("reassigned", clock.now(), user.username, user.id, task_id=task.id,

@@ -182,16 +182,17 @@ def delegate(task_id: str, user: User, to_username: str) -> HumanTask:
     if not target.active or not is_candidate(task, target):
         raise Invalid(f"{target.display_name} 不在“{task.candidate_group}”组，不能接办 (delegate must be a candidate)")
     access.check_not_excluded(task, target)
+    handed_at = clock.now()
     moved = db.session.execute(
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.assignee_id == task.assignee_id, HumanTask.state == "ready")
-        .values(assignee_id=target.id)
+        .values(assignee_id=target.id, reached_at=handed_at)  # new to its holder (inbox 新 mark)
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
         raise Conflict("任务状态已变化，请刷新 (task changed meanwhile)")
     previous = task.assignee_id
-    task.assignee_id = target.id
+    task.assignee_id, task.reached_at = target.id, handed_at
     _event(task, "delegated", user, previous_assignee_id=previous, to=target.username)
     return task
 

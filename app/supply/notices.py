@@ -106,13 +106,20 @@ def deadline_text(notice: ArrearsNotice) -> str:
     return local(datetime.fromtimestamp(last_day, clock.SHANGHAI), "%Y年%m月%d日") + " 24:00"
 
 
+def _by_when(notice: ArrearsNotice) -> str:
+    """S24.6 (issue 12, item 13): the period runs from service; before it is served the notice names the period."""
+    if notice.served:
+        return f"{deadline_text(notice)} 前"
+    return f"签收本通知书之次日起 {notice.days} 日内（期满日逢法定节假日顺延）"
+
+
 def body_lines(notice: ArrearsNotice) -> list[str]:
     """The notice's text, shared by the page and the PDF so both say exactly the same."""
     return [
         f"{notice.customer_name}（户号 {notice.account_no}）：",
         f"您位于 {notice.address} 的用气户，自 {notice.since} 起累计欠缴燃气费 {notice.amount:,.2f} 元。"
         f"我公司已电话或上门催缴并送达催缴通知单，至今未缴清。",
-        f"请您于 {deadline_text(notice)} 前缴清全部欠费。逾期未缴清的，我公司将依照《城镇燃气管理条例》及供用气合同"
+        f"请您于 {_by_when(notice)}缴清全部欠费。逾期未缴清的，我公司将依照《城镇燃气管理条例》及供用气合同"
         f"的约定，经部门负责人批准后停止供气。缴清欠费后，我公司将在 6 小时内恢复供气。",
         "缴费方式：" + "；".join(notice.how_to_pay) + "。",
         f"如有疑问，请拨打 24 小时服务热线 {notice.hotline}。",

@@ -13,6 +13,9 @@ def register_web(app: Flask) -> None:
     from app.web import guards
 
     guards.install(app)  # first: the bounded id converter must be in place before any route is added
+    from app.web import observability
+
+    observability.install(app)  # request ids, request metrics and log lines, /metrics (issue 18)
     from app.web.api import (  # noqa: F401  (routes register on import)
         calendar,
         cases,
@@ -41,6 +44,7 @@ def register_web(app: Flask) -> None:
         start,
         task,
         unmatched,
+        users,
         vendor,
     )
     from app.web.pages import incidents as incident_pages  # noqa: F401  (routes register on import)

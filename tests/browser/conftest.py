@@ -55,7 +55,7 @@ class Server:
 def server(tmp_path_factory):
     if not (ROOT / "node_modules" / "bpmn-js" / "dist").is_dir():
         pytest.fail("node_modules is missing: run `make test` (it runs npm ci) or `npm ci`")
-    from app import clock, demo
+    from app import demo
     from app.calendar import admin as calendar_admin
     from app.extensions import db
     from app.platform import definitions
@@ -87,7 +87,6 @@ def server(tmp_path_factory):
         yield Server(base, application)
     with application.app_context():
         db.engine.dispose()
-    clock.install_offset_source(None)
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -29,7 +29,7 @@ COMPANY = ["complaint", "arrears_disconnection", "hazard_disconnection", "compla
 @pytest.fixture(scope="module")
 def owners_server(tmp_path_factory):
     """A server with the company diagrams and the change process deployed, with their real forms."""
-    from app import clock, demo
+    from app import demo
     from app.calendar import admin as calendar_admin
     from app.extensions import db
     from app.platform import definitions
@@ -57,7 +57,6 @@ def owners_server(tmp_path_factory):
     thread.join(timeout=5)
     with application.app_context():
         db.engine.dispose()
-    clock.install_offset_source(None)
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -319,16 +319,21 @@ def test_parse_schedule_csv_reports_every_bad_line():
     text = "\n".join([*lines, "2027-02-06,1,b", "1,2"])
     rows, errors = parse_schedule_csv(text)
     assert [r.day for r in rows] == [date(2027, 2, 6)]
-    assert errors == [
-        "line 2: bad date '2027-02-30' (no such day)",
-        "line 3: bad workday flag 'maybe' (use 1/0, true/false, 是/否, 班/休)",
-        "line 4: bad date 'not-a-date' (expected YYYY-MM-DD)",
-        "line 6: duplicate date 2027-02-06 (first on line 5)",
-        "line 7: bad date '1' (expected YYYY-MM-DD)",
+    assert errors == [  # plain Chinese with the line number: the administrator corrects the pasted text by them
+        "第 2 行：日期“2027-02-30”不存在，请核对月份和日子",
+        "第 3 行：是否上班“maybe”无法识别，应填 1（上班）或 0（休息），也可写 是/否、班/休",
+        "第 4 行：日期“not-a-date”格式不对，应写成 年-月-日，例如 2027-01-01",
+        "第 6 行：日期 2027-02-06 重复，第 5 行已有这一天",
+        "第 7 行：日期“1”格式不对，应写成 年-月-日，例如 2027-01-01",
     ]
-    assert parse_schedule_csv("day,off\n2027-01-01,1\n") == ([], ["line 1: expected header date,workday,name"])
-    assert parse_schedule_csv("") == ([], ["line 1: expected header date,workday,name"])
-    assert parse_schedule_csv("date,workday,name\n2027-01-01,0,a,b\n")[1] == ["line 2: expected 3 fields, got 4"]
+    header = "第 1 行：应为表头 date,workday,name，现在是“day,off”；之后每行一天，例如 2027-01-01,0,元旦"
+    assert parse_schedule_csv("day,off\n2027-01-01,1\n") == ([], [header])
+    assert parse_schedule_csv("")[1] == [
+        "第 1 行：应为表头 date,workday,name，现在是空的；之后每行一天，例如 2027-01-01,0,元旦"
+    ]
+    assert parse_schedule_csv("date,workday,name\n2027-01-01,0,a,b\n")[1] == [
+        "第 2 行：应有 2 或 3 列（日期,是否上班,名称），这一行有 4 列；名称中的逗号请改用顿号"
+    ]
 
 
 # --- properties and speed ----------------------------------------------------------------------------------------

@@ -70,7 +70,9 @@ def test_S24_7_written_notice_with_deadline_then_rectified_closes(inspection, at
     assert _status(iid) == "completed" and _supply() == "normal"
 
 
-def test_S24_7_S24_8_not_rectified_head_signs_disconnect_then_restore_after_verification(inspection, at):
+def test_S24_7_S24_8_not_rectified_head_signs_csc_told_before_disconnect_then_restore_after_verification(
+    inspection, at
+):
     iid = _start(inspection)
     _do(iid, "Task_hazard_notice", inspection["lz_staff"].user, NOTICE)
     at("2026-03-10T10:00:00+08:00")
@@ -80,11 +82,16 @@ def test_S24_7_S24_8_not_rectified_head_signs_disconnect_then_restore_after_veri
     with pytest.raises(Invalid):  # an extension says how long
         _do(iid, "Task_hazard_signoff", inspection["lz_head"].user, {**APPROVE, "signoff_decision": "extend"})
     _do(iid, "Task_hazard_signoff", inspection["lz_head"].user, APPROVE)
+    # S24.8 (issue 12, item 12): CSC and the hotline are told before the crew cuts supply
+    assert set(_open(iid)) == {"Task_hazard_notify_csc"} and _supply() != "disconnected"
+    assert _open(iid)["Task_hazard_notify_csc"].candidate_group == "客服中心"
+    _do(iid, "Task_hazard_notify_csc", inspection["kf_agent"].user,
+        {"csc_informed_at": "2026-03-10T10:10:00+08:00", "hotline_informed": True})  # fmt: skip
+    assert set(_open(iid)) == {"Task_hazard_disconnect"}
     _do(iid, "Task_hazard_disconnect", inspection["lz_staff"].user,
         {"disconnected_at": "2026-03-10T11:00:00+08:00", "meter_reading": 88, "disconnect_method": "valve_lock"})  # fmt: skip
     assert _supply() == "disconnected"
-    assert set(_open(iid)) == {"Task_hazard_notify_csc", "Task_verify"}
-    assert _open(iid)["Task_hazard_notify_csc"].candidate_group == "客服中心"  # S24.8
+    assert set(_open(iid)) == {"Task_verify"}
     failed = {"verified_at": "2026-03-11T10:00:00+08:00", "verified_rectified": False, "verify_findings": "仍未整改"}
     _do(iid, "Task_verify", inspection["lz_staff"].user, failed)
     assert "Task_hazard_restore" not in _open(iid) and _supply() == "disconnected"  # no restore before verification
@@ -97,8 +104,6 @@ def test_S24_7_S24_8_not_rectified_head_signs_disconnect_then_restore_after_veri
     _do(iid, "Task_hazard_restore", inspection["lz_staff"].user,
         {"restored_at": "2026-03-12T10:00:00+08:00", "meter_reading_restored": 88})  # fmt: skip
     assert _supply() == "normal"
-    _do(iid, "Task_hazard_notify_csc", inspection["kf_agent"].user,
-        {"csc_informed_at": "2026-03-10T11:10:00+08:00", "hotline_informed": True})  # fmt: skip
     assert _status(iid) == "completed"
     assert audit.replay(iid).ok
 

@@ -101,7 +101,9 @@ def test_import_over_http_is_admin_only_and_all_or_nothing(client, people):
     csv = SCHEDULE_2027 + "2027-13-01,0,x\n"
     assert client.post("/api/v1/calendar/import", data=csv, headers=people["kf_agent"].headers).status_code == 403
     response = client.post("/api/v1/calendar/import", data=csv, headers=people["admin"].headers)
-    assert response.status_code == 422 and response.json["errors"] == ["line 11: bad date '2027-13-01' (no such day)"]
+    assert response.status_code == 422 and response.json["errors"] == [
+        "第 11 行：日期“2027-13-01”不存在，请核对月份和日子"
+    ]
     assert 2027 not in client.get("/api/v1/calendar/years", headers=people["admin"].headers).json["years"]
 
 

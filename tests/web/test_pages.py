@@ -355,3 +355,16 @@ def test_overview_on_time_rate_counts_tasks_done_before_their_due_time(app, peop
     assert (line.done_month, line.on_time_month, line.on_time_rate) == (2, 1, 0.5)
     page = sign_in(app, "lz_head").get("/overview").get_data(as_text=True)
     assert "50.0%（1/2）" in page
+
+
+def test_a_deadline_that_ends_a_day_reads_24_00_of_that_day():
+    """Issue 11 §5: 5 working days to the end of 04-20 is "04-20 24:00", not "04-21 00:00"."""
+    from datetime import UTC, datetime
+
+    from app.web.pages.common import due_time
+
+    end_of_day = datetime(2026, 4, 20, 16, 0, tzinfo=UTC)  # 04-21 00:00 in Beijing
+    assert due_time(end_of_day) == "2026-04-20 24:00"
+    assert due_time(end_of_day, "%m-%d") == "04-20 24:00"
+    assert due_time(datetime(2026, 4, 20, 7, 30, tzinfo=UTC), "%m-%d") == "04-20 15:30"
+    assert due_time(None) == ""

@@ -1,4 +1,4 @@
-"""Administration pages (issue 7 §7): users and units, the holiday calendar year view and import, settings."""
+"""Administration pages (issue 7 §7; users and units in users.py): the holiday calendar year view and import, settings."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from app.calendar import admin as calendar_admin
 from app.calendar import table as workcalendar
 from app.calendar import views as calendar_views
 from app.core.errors import Invalid, ServiceError
-from app.org import access, users
-from app.org import units as org_units
+from app.org import access
 from app.platform import attachments, clock_admin, company_settings, deadlines
 from app.platform import inbox as inbox_views
 from app.web.blueprints import pages
@@ -23,34 +22,33 @@ def _admin(user) -> None:
     access.require_role(user, "admin")
 
 
-@pages.get("/admin/users")
-@signed_in
-def admin_users(user):
-    _admin(user)
-    return render_template(
-        "admin/users.html", people=users.list_users(), units=org_units.units(), kinds=org_units.UNIT_KINDS
-    )
-
-
 def _year() -> int:
     raw = request.args.get("year", "")
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else clock.to_local(clock.now()).year
+
+
+def _calendar_page(year: int, csv_text: str = "", problems: list[str] | None = None, summary: str = "",
+                   status: int = 200):  # fmt: skip
+    months, covered = calendar_views.year_view(year)
+    body = render_template(
+        "admin/calendar.html", year=year, months=months, covered=covered, warning=workcalendar.coverage_warning(),
+        csv_text=csv_text, problems=problems or [], summary=summary,
+    )  # fmt: skip
+    return body, status
 
 
 @pages.get("/admin/calendar")
 @signed_in
 def admin_calendar(user):
     _admin(user)
-    year = _year()
-    months, covered = calendar_views.year_view(year)
-    return render_template(
-        "admin/calendar.html", year=year, months=months, covered=covered, warning=workcalendar.coverage_warning()
-    )
+    return _calendar_page(_year())
 
 
 @pages.post("/admin/calendar/import")
 @signed_in
 def admin_calendar_import(user):
+    """A refused import shows the page again with the text kept in the box (an uploaded file's text too, so it can
+    be corrected there) and every bad line explained beside it."""
     _admin(user)
     upload = request.files.get("file")
     text = (
@@ -61,9 +59,7 @@ def admin_calendar_import(user):
     try:
         result = deadlines.import_year(text, user.id)
     except Invalid as err:
-        problems = "；".join(str(e) for e in err.extra.get("errors", [])[:5])
-        flash(f"{plain(err.detail)}。{problems}", "error")
-        return redirect(url_for("pages.admin_calendar"), code=303)
+        return _calendar_page(_year(), text, [str(e) for e in err.extra.get("errors", [])], plain(err.detail), 422)
     years = "、".join(str(y) for y in result.years)
     flash(f"已导入 {result.rows} 天（{years} 年），重算了 {result.tasks_recomputed} 个暂定期限。", "ok")
     return redirect(url_for("pages.admin_calendar", year=result.years[0]), code=303)
@@ -129,8 +125,9 @@ def admin_company_setting(user, name: str):
     """One company setting (S24.6 notice days ...) per form; the service checks the range, its message shows inline."""
     _admin(user)
     raw = request.form.get("value", "").strip()
+    known = company_settings.SETTINGS.get(name)
     try:
-        value: object = int(raw)
+        value: object = raw if known is not None and known.text else int(raw)
     except ValueError:
         value = raw  # not a whole number: the service refuses it with the setting's own message
     try:

@@ -14,9 +14,9 @@ from app import clock
 from app.core.registry import allowed_by, registry
 from app.models import ROLES
 from app.platform import inbox as inbox_views
+from app.platform.forms import choice_label
 from app.platform.overview import require_overview
 from app.web.auth import current_user
-from app.web.pages.schema_form import choices_of
 
 _ENGLISH_TAIL = re.compile(r"\s*\([^()]*\)\s*$")
 
@@ -79,6 +79,17 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return clock.to_local(clock.ensure_aware(value)).strftime(fmt) if value else ""
 
 
+def due_time(value: datetime | None, day_format: str = "%Y-%m-%d") -> str:
+    """A deadline as the rule states it: one that ends a day reads "04-20 24:00", not "04-21 00:00" (staff read
+    midnight of the next day as a day late)."""
+    if not value:
+        return ""
+    local = clock.to_local(clock.ensure_aware(value))
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return f"{(local - timedelta(days=1)).strftime(day_format)} 24:00"
+    return local.strftime(f"{day_format} %H:%M")
+
+
 def duration_text(left: timedelta | None, working: bool = False) -> str:
     """“剩 2天3小时” / “超期 5小时”; working-day SLAs count working days (the clock stops on days off)."""
     if left is None:
@@ -97,21 +108,12 @@ def duration_text(left: timedelta | None, working: bool = False) -> str:
     return f"超期 {text}" if late else f"剩 {text}"
 
 
-def choice_label(value: object, prop: dict) -> str:
-    """A stored choice as the label the form showed (oneOf titles / x-enumNames), lists joined."""
-    options = dict(
-        (str(v), label) for v, label in choices_of(prop.get("items", prop) if isinstance(value, list) else prop)
-    )
-    if isinstance(value, list):
-        return "、".join(options.get(str(v), str(v)) for v in value)
-    return options.get(str(value), "" if value is None else str(value))
-
-
 def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["choice_label"] = choice_label
     app.jinja_env.filters["role_label"] = lambda role: ROLES.get(role, role)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["duration"] = duration_text
+    app.jinja_env.filters["due_time"] = due_time
     app.jinja_env.filters["plain"] = plain
 
     @app.context_processor
@@ -121,4 +123,5 @@ def install_template_helpers(app: Flask) -> None:
             return {"me": None}
         links = [link for link in registry().menu if link.visible(user)]  # what the business areas add (办理)
         return {"me": user, "views": inbox_views.VIEWS, "view_counts": inbox_views.counts(user), "area_links": links,
+                "new_counts": inbox_views.new_counts(user),
                 "show_overview": allowed_by(require_overview)(user)}  # fmt: skip

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import flash, redirect, render_template, request, session, url_for
 
+from app import clock
 from app.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from app.platform import inbox as inbox_views
 from app.platform import reassignment, tasks
@@ -38,13 +41,29 @@ def home():
     return redirect(url_for("pages.inbox"))
 
 
+def _since(user) -> datetime | None:
+    """The previous inbox visit that the 新 marks count from: carried by the filter form and the pager (so searching
+    keeps the marks of this visit), else the stored one."""
+    if "since" not in request.args:
+        return user.inbox_seen_at
+    try:
+        return clock.ensure_aware(datetime.fromisoformat(request.args["since"]))
+    except ValueError:
+        return user.inbox_seen_at
+
+
 @pages.get("/inbox")
 @signed_in
 def inbox(user):
     view = request.args.get("view", "mine")
     filters = _filters()
-    listing = inbox_views.listing(user, view, filters)
+    since = _since(user)
+    partial = request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-results"
+    if not partial and view != "done":
+        inbox_views.mark_seen(user.id)  # looked at now: the menu's unread count starts again from here
+    listing = inbox_views.listing(user, view, filters, since)
     context = {
+        "since": clock.ensure_aware(since).isoformat() if since else "",
         "listing": listing,
         "filters": filters,
         "processes": inbox_views.process_names(),
@@ -52,7 +71,7 @@ def inbox(user):
         "here": request.full_path.rstrip("?"),
         "current_view": listing.view.name,
     }
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-results":
+    if partial:
         return render_template("inbox/_results.html", **context)
     return render_template("inbox/index.html", **context)
 
