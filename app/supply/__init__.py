@@ -12,7 +12,7 @@ from app.core.registry import MenuLink, StartUseCase, allowed_by, registry
 
 
 def register(app: Flask) -> None:
-    from app.supply import api, arrears, board, demo, hazard, pages, status
+    from app.supply import api, arrears, board, demo, hazard, pages, rules, status
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
@@ -21,6 +21,8 @@ def register(app: Flask) -> None:
     # One open case per account and the branch check live in these intakes: no other way in (issue 13, item 4).
     plug.intake("arrears_disconnection", "POST /api/v1/arrears 或 gasflow arrears import")
     plug.intake("hazard_disconnection", "POST /api/v1/hazards")
+    plug.task_rule(arrears.PROCESS, "restore", rules.check_restore)  # S19.1: no reading below the cut's
+    plug.task_rule(hazard.PROCESS, "restore", rules.check_restore)
     plug.case_link(pages.notice_links)
     # The start page opens cases through the same use cases as the API (one open arrears case per account, S24.6).
     plug.start_use_case(arrears.PROCESS, StartUseCase("start", arrears.from_start_page))

@@ -163,7 +163,7 @@ def test_a_bad_schedule_imports_nothing_and_names_each_line(app):
     bad = SCHEDULE_2027 + "2027-02-30,0,春节\n2027-03-01,maybe,\n"
     with pytest.raises(Invalid) as err:
         deadlines.import_year(bad, None)
-    assert [e.split(":")[0] for e in err.value.extra["errors"]] == ["line 11", "line 12"]
+    assert [e.split("：")[0] for e in err.value.extra["errors"]] == ["第 11 行", "第 12 行"]
     assert db.session.get(CalendarYear, 2027) is None
 
 
