@@ -84,3 +84,16 @@ def test_S19_1_the_hazard_restore_is_checked_the_same_way(app, cases, at):  # no
     _do(hazard_id, "Task_hazard_restore", cases["lz_staff"],
         {"restored_at": "2026-03-11T10:20:00+08:00", "meter_reading_restored": 88.4})  # fmt: skip
     assert "Task_hazard_restore" not in open_tasks(hazard_id)
+
+
+def test_C11_a_receipt_time_in_the_future_says_what_time_it_is(app, complaint):  # noqa: F811
+    from app.core.errors import Invalid
+
+    try:
+        _intake(complaint["kf_agent"], received_at="2026-03-03T09:00:00+08:00")
+    except Invalid as err:
+        [problem] = err.extra["errors"]
+        assert problem["field"] == "received_at"
+        assert problem["message"] == "受理时间：不能晚于现在（现在是 03-02 09:30），请填写实际发生的时间"
+    else:
+        raise AssertionError("a complaint received tomorrow was accepted")
