@@ -44,6 +44,7 @@ run: setup
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench migrations
 	$(BIN)/ruff format --check app tests bench migrations
+	$(BIN)/gasflow lint --offline processes
 
 format: $(STAMP)
 	$(BIN)/ruff format app tests bench migrations

@@ -13,13 +13,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the app: settings, extensions, the web shell, every business area. No work at import time; no schema is
     made here."""
     from app import areas, clock
-    from app.core import registry
+    from app.core import logs, registry
     from app.core.tx import configure_engine
     from app.extensions import csrf, db, migrate
     from app.platform.runtime import Runtime
     from app.web import register_web
 
     settings = settings or from_environ()
+    logs.configure(settings.log_format, settings.log_level)  # JSON lines, request ids, masked (issue 18)
     app = Flask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=False)
     app.config.update(
         GASFLOW=settings,

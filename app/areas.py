@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-AREAS = ("app.complaints", "app.supply", "app.auditing", "app.owners")
+AREAS = ("app.complaints", "app.supply", "app.connection", "app.auditing", "app.owners")
 
 
 def modules() -> list[ModuleType]:

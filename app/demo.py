@@ -32,6 +32,9 @@ DEMO_USERS = [
     ("lz_staff", "孙师傅", "利州区分公司", ["staff"], "lz_head"),
     ("lz_staff2", "周师傅", "利州区分公司", ["staff"], "lz_head"),
     ("cx_staff", "吴师傅", "苍溪县分公司", ["staff"], None),
+    # M4: 利州's two customer managers (gas connection assigns A and B1 applications among them by workload).
+    ("lz_mgr1", "刘经理", "利州区分公司", ["staff", "customer_manager"], "lz_head"),
+    ("lz_mgr2", "何经理", "利州区分公司", ["staff", "customer_manager"], "lz_head"),
     ("jj_staff", "郑监察", "纪检监审法务部", ["staff"], None),
     ("owner", "陈流程", "客服中心", ["staff", "process_owner"], "kf_head"),
     # A second process owner: a process change is reviewed by an owner who is not its author (issue 14).
@@ -42,11 +45,15 @@ DEMO_USERS = [
     ("jw_member", "蒋委员", "监督委员会", ["staff"], None),
     ("aq_staff", "韩安全", "安全部", ["staff"], None),
     ("yj_staff", "杨应急", "应急中心", ["staff"], None),
+    # S24.1: 调度中心 and 安装公司 request planned outages; 调度中心 also takes the S24.4 escalations (issue 16).
+    ("dd_staff", "马调度", "调度中心", ["staff"], None),
+    ("az_staff", "何安装", "安装公司", ["staff"], None),
 ]
 
 
 # Other systems' API clients (issue 13, item 4): the diagrams name them as system:<name>.
-DEMO_SYSTEMS = [("billing", "收费系统"), ("hotline12345", "12345 政务服务热线平台")]
+DEMO_SYSTEMS = [("billing", "收费系统"), ("hotline12345", "12345 政务服务热线平台"),
+                ("online_hall", "网上营业厅（报装在线申请）")]  # fmt: skip
 
 
 def load_directory() -> list[str]:
@@ -88,7 +95,8 @@ def _full_directory_users() -> list[tuple[str, str, str, list[str], str | None]]
         rows.append((head, demo_customers.person_name(rng), unit, ["staff", "head"], None))
         rows += [(f"{code}_fitter{i}", demo_customers.person_name(rng), unit, ["staff"], head) for i in (1, 2)]
         rows += [
-            (manager_username(district, i), demo_customers.person_name(rng), unit, ["staff"], head) for i in (1, 2)
+            (manager_username(district, i), demo_customers.person_name(rng), unit, ["staff", "customer_manager"], head)
+            for i in (1, 2)
         ]
     for unit, code in DEPARTMENT_HEADS.items():
         rows.append((f"{code}_head", demo_customers.person_name(rng), unit, ["staff", "head"], None))

@@ -8,6 +8,7 @@ with SKIP LOCKED and the instance revision check refuses a second firing.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -47,10 +48,19 @@ BREACH_CHECK_SECONDS = 5.0
 
 def register_jobs(scheduler, app: Flask) -> None:
     from app.core.registry import registry
-    from app.platform import backup, outbox_delivery, seals, sla, timers
+    from app.platform import backup, heartbeat, outbox_delivery, seals, sla, timers
 
     tick = app.config["GASFLOW"].scheduler_tick_seconds
     every = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    # Issue 18: the heartbeat /readyz and the "scheduler silent" alert watch; beats at once, then every few seconds.
+    scheduler.add_job(
+        _in_app(app, heartbeat.beat, "heartbeat"),
+        "interval",
+        seconds=app.config["GASFLOW"].heartbeat_seconds,
+        id="heartbeat",
+        next_run_time=datetime.now(UTC),
+        **every,
+    )
     # Due timers fire within about a tick; timers missed while nothing ran are simply due at the first tick.
     scheduler.add_job(_in_app(app, timers.sweep, "timer_sweep"), "interval", seconds=tick, id="timer_sweep", **every)
     # C15.2: every task past its limit is recorded once (breached_at + a "breach" event) for follow-up.
@@ -110,6 +120,7 @@ def background(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, app)
     app.extensions["gasflow_scheduler"] = scheduler
+    app.extensions["gasflow_scheduler_started"] = time.monotonic()  # /readyz gives it a first heartbeat's time
     return scheduler
 
 

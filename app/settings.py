@@ -75,6 +75,17 @@ class Settings:
     outbox_max_attempts: int = 8
     sms_connect_timeout_ms: int = 5000
     sms_read_timeout_ms: int = 10000
+    # Observability (issue 18, docs/operations.md): /metrics answers a bearer GASFLOW_METRICS_TOKEN or an admin session;
+    # with metrics_port set it is served on that port of this host instead (loopback only, no token) and not by the app.
+    metrics_token: str = ""
+    metrics_port: int = 0
+    log_format: str = "json"  # "json": one JSON object a line (core/logs.py); "text": for a person at a terminal
+    log_level: str = "INFO"
+    # /readyz: a write must get through within this many seconds; a scheduler beats every heartbeat_seconds and is
+    # silent (unready, alert) after heartbeat_stale_seconds.
+    ready_deadline_seconds: float = 2.0
+    heartbeat_seconds: float = 5.0
+    heartbeat_stale_seconds: float = 30.0
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -88,6 +99,11 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def backups(self) -> Path:
+        """Where backups and the customer archive's change log go (S21.3)."""
+        return Path(self.backup_dir) if self.backup_dir else self.instance_dir / "backups"
 
 
 def _instance_secret(instance_dir: Path) -> str:
@@ -147,6 +163,13 @@ def from_environ(environ: dict[str, str] | None = None) -> Settings:
         outbox_lease_seconds=float(env.get("GASFLOW_OUTBOX_LEASE", "120")),
         outbox_backoff_seconds=float(env.get("GASFLOW_OUTBOX_BACKOFF", "30")),
         outbox_max_attempts=int(env.get("GASFLOW_OUTBOX_MAX_ATTEMPTS", "8")),
+        metrics_token=env.get("GASFLOW_METRICS_TOKEN", ""),
+        metrics_port=int(env.get("GASFLOW_METRICS_PORT", "0")),
+        log_format=env.get("GASFLOW_LOG_FORMAT", "json"),
+        log_level=env.get("GASFLOW_LOG_LEVEL", "INFO").upper(),
+        ready_deadline_seconds=float(env.get("GASFLOW_READY_DEADLINE", "2.0")),
+        heartbeat_seconds=float(env.get("GASFLOW_HEARTBEAT_SECONDS", "5")),
+        heartbeat_stale_seconds=float(env.get("GASFLOW_HEARTBEAT_STALE", "30")),
     )
 
 

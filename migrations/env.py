@@ -11,7 +11,8 @@ from app.extensions import db
 
 config = context.config
 if config.config_file_name is not None:
-    fileConfig(config.config_file_name)
+    # Keep the loggers the app made (gasflow.*, issue 18): a migration run inside a serving process must not mute them.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 log = logging.getLogger("alembic.env")
 
 

@@ -168,3 +168,63 @@ def at():
 
     yield move
     clock.freeze(None)
+
+
+# Every role at once: the API fuzzer reaches the admin, owner and auditor operations too, not only their 403s.
+FUZZER_ROLES = ["admin", "staff", "head", "process_owner", "auditor"]
+
+
+def _module_database(request, tmp_path_factory) -> str:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("live") / "gasflow.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def live_api(request, tmp_path_factory):
+    """A live server over real HTTP on its own fresh database for one test module (tests/fuzz, tests/security): the
+    company's diagrams and the sample process, the demo directory plus ``fuzzer`` (every role), a token for each, three
+    sample cases so ids near 1 name something real."""
+    from app import clock, demo
+    from app.calendar import admin as calendar_admin
+    from app.extensions import db
+    from app.org import users
+    from app.platform import definitions, instances
+    from tests.live import LiveApi, serving
+
+    settings = Settings(
+        database_url=_module_database(request, tmp_path_factory),
+        instance_dir=tmp_path_factory.mktemp("live-instance"),
+        processes_dir=ROOT / "processes",
+        forms_dir=ROOT / "forms",
+        extra_forms_dirs=(FIXTURES / "forms",),
+        secret_key="live-secret",
+        time_travel=True,
+        script_timeout_seconds=0.5,
+        password_hash_method="pbkdf2:sha256:1000",
+        max_task_data_bytes=200_000,
+        testing=True,
+    )
+    application = create_app(settings)
+    with application.app_context():
+        calendar_admin.seed_from_package()
+        demo.load_directory()
+        users.add_user("fuzzer", PASSWORD, "客服中心", FUZZER_ROLES, "模糊测试")
+        names = ["fuzzer"] + [name for name, *_ in demo.DEMO_USERS] + [name for name, _ in demo.DEMO_SYSTEMS]
+        tokens = {name: users.issue_token(name) for name in names}
+        definitions.deploy(SAMPLE_BPMN.read_bytes(), SAMPLE_BPMN.name)
+        definitions.deploy_paths([ROOT / "processes"])
+        for _ in range(3):
+            instances.start("platform_sample", {"customer_name": "张三"}, users.get_by_username("fuzzer"))
+        db.session.remove()
+    try:
+        with serving(application) as base:
+            yield LiveApi(base, application, tokens)
+    finally:
+        with application.app_context():
+            db.engine.dispose()
+        clock.install_offset_source(None)

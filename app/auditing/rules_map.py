@@ -56,7 +56,10 @@ SERVICES: dict[str, list[str]] = {
     "S21": ["app/customers/records.py（一户一档）"],
     "S21.3": ["app/platform/backup.py、app/scheduler.py（每周备份作业）"],
     "S21.4": ["app/customers/masking.py（脱敏与查看日志）", "app/auditing/customer_access.py（访问日志页）"],
-    "S24.8": ["app/supply/board.py（停气看板）"],
+    "S24.1": ["app/supply/outages.py（申请单位、分公司辖区）"],
+    "S24.2": ["app/supply/outages.py（提前 48 小时、避开高峰、不超过 24 小时，提交时检查）"],
+    "S24.5": ["app/supply/outage_notice.py（停气公告四要素）"],
+    "S24.8": ["app/supply/board.py（停气看板）", "app/supply/outage_list.py（停气公告与紧急停气上看板）"],
 }
 
 

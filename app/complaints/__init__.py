@@ -22,6 +22,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     plug = registry(app)
     plug.task_rule("complaint", "assign", rules.check_investigators)  # C13.2.5
+    plug.task_rule("complaint", "findings", rules.record_talks)  # C13.2.4: both parties
+    plug.task_rule("complaint", "assist", rules.check_assist)  # C5.2: the unit assists CSC on a major complaint
+    plug.task_rule("complaint", "superior_signoff", rules.record_talks)  # C13.2.4: the direct superior
     plug.job(
         Job("complaint_monthly_report", notice.monthly_job, seconds=MONTHLY_REPORT_CHECK_SECONDS, first_run_now=True)
     )

@@ -1,7 +1,7 @@
 """Demo complaints for `make run` (issue 11): cases at every stage of complaint.bpmn — just recorded, under
 investigation, due today with the C14.1 reminder, overdue with the C15.2 escalations, major with a discipline check
 and two investigators, resolved at first contact, 信息处理表 late (C15.1), disputed before the committee (C10),
-四不放过 measures being checked (C3.5), awaiting callbacks (C15.3), reopened after an unsatisfied callback, closed —
+信息处理表 unsigned (C15.1), 四不放过 measures being checked (C3.5), awaiting callbacks (C15.3), reopened after an unsatisfied callback, closed —
 and last month's report waiting for the responsible leader (C14.2).
 
 Built by app/platform/demo_cases.py through the intake use case and task completions, as the people of README.md
@@ -158,14 +158,30 @@ GENERAL = {"severity": "general", "responsible_unit": BRANCH, "misconduct_allege
            "triage_note": "属分公司服务问题，按一般投诉由责任单位调查处理"}  # fmt: skip
 
 
-def _findings(story: Story, signature: str = "孙师傅") -> dict:
-    return {"facts": story.facts, "findings": "投诉反映情况基本属实", "investigator_signature": signature}
+def _findings(story: Story, signature: str = "孙师傅"):
+    """C13.2.4: the findings are told to both parties before the investigation closes."""
+    return lambda at: {
+        "facts": story.facts, "findings": "投诉反映情况基本属实", "investigator_signature": signature,
+        "complainant_talk_with": "投诉人", "complainant_talked_at": beijing(at - timedelta(hours=2)),
+        "complainant_talk_how": "phone", "complainant_said": "电话告知调查经过和结论，客户表示认可",
+        "complainant_agrees": True,
+        "complainee_talk_with": STAFF2, "complainee_talked_at": beijing(at - timedelta(hours=1)),
+        "complainee_talk_how": "in_person", "complainee_said": "当面陈述投诉事实经过，当事人承认未按约定上门",
+        "complainee_agrees": True,
+    }  # fmt: skip
 
 
 MAJOR = {"severity": "major", "major_criteria": ["broke_rules_or_promise", "conflict_or_wide_negative"],
          "responsible_unit": BRANCH, "misconduct_alleged": True,
          "triage_note": "员工态度恶劣并与客户发生争执，按重大投诉处理，移交纪检核查"}  # fmt: skip
-SUPERIOR = {"superior_opinion": "认可调查结论，已约谈当事人", "superior_agrees": True}
+
+
+def _superior(at: datetime) -> dict:
+    return {"superior_talked_at": beijing(at - timedelta(minutes=30)), "superior_talk_how": "in_person",
+            "superior_opinion": "听取调查人陈述的事实经过，认可调查结论，已约谈当事人", "superior_agrees": True}  # fmt: skip
+
+
+ASSIST = {"assist_contact": HEAD, "assist_materials": "提供派单记录、当事员工排班表及通话录音，安排当事员工配合约谈"}
 VALID = {
     "valid": True,
     "reason": "valid_2",
@@ -206,7 +222,7 @@ def _investigated(case: DemoCase, story: Story, days: list[datetime], validity: 
     case.work(days[0], "Task_triage", AGENT, GENERAL)
     case.work(days[1], "Task_assign", HEAD, {"investigators": [STAFF], "conflict_declared": False})
     case.work(days[2], "Task_investigate", STAFF, _findings(story))
-    case.work(days[3], "Task_superior", HEAD, SUPERIOR)
+    case.work(days[3], "Task_superior", HEAD, _superior)
     return case.work(days[4], "Task_validity", AGENT, validity)
 
 
@@ -219,7 +235,7 @@ def _answered_and_signed(case: DemoCase, story: Story, days: list[datetime]) -> 
 def complaint_cases(demo: Demo) -> list[DemoCase]:
     d, s = demo, STORIES
     wd = d.working_days_ago
-    people = iter([d.customer(BRANCH) for _ in range(13)])
+    people = iter([d.customer(BRANCH) for _ in range(16)])
     cases = [_recorded("complaints.new", "投诉：刚受理，待分派定级", next(people), s[0], d.hours_ago(1))]
 
     case = _recorded("complaints.investigating", "投诉：调查核实中", next(people), s[1], wd(2, "09:20"))
@@ -237,20 +253,39 @@ def complaint_cases(demo: Demo) -> list[DemoCase]:
     moments = [wd(6, "09:00"), wd(6, "11:00"), wd(5, "15:00"), wd(4, "10:00"), wd(4, "16:00")]
     cases.append(_investigated(case, s[3], moments))
 
-    case = _recorded("complaints.major", "投诉：重大投诉，纪检核查、两人调查", next(people), s[4], wd(3, "11:00"),
-                     about={"user": COMPLAINEE})  # fmt: skip
+    # C4(二)/C5.2: a major complaint is investigated by 客服中心, the responsible unit assisting; C6 in parallel.
+    case = _recorded("complaints.major", "投诉：重大投诉，客服中心调查、责任单位配合、纪检核查", next(people), s[4],
+                     wd(3, "11:00"), about={"user": COMPLAINEE})  # fmt: skip
     case.work(wd(3, "14:30"), "Task_triage", AGENT, MAJOR)
-    case.work(wd(2, "09:40"), "Task_assign", HEAD, {"investigators": [STAFF, STAFF2], "conflict_declared": True})
+    case.work(wd(2, "09:40"), "Task_unit_assist", HEAD, ASSIST)
+    cases.append(case.claim(wd(1, "09:00"), "Task_csc_investigate", AGENT))
+
+    # C13.2.5: an investigator with a conflict is joined by a second one, who co-signs.
+    case = _recorded("complaints.cosign", "投诉：两人调查，待第二调查人会签", next(people), s[4], wd(3, "11:20"),
+                     about={"user": COMPLAINEE})  # fmt: skip
+    case.work(wd(3, "14:40"), "Task_triage", AGENT, GENERAL)
+    case.work(
+        wd(2, "09:50"),
+        "Task_assign",
+        HEAD,
+        {"investigators": [STAFF, STAFF2], "conflict_declared": True, "conflicted_investigators": [STAFF]},
+    )
     cases.append(case.work(wd(1, "16:30"), "Task_investigate", STAFF, _findings(s[4])))
 
     case = _recorded("complaints.first_contact", "投诉：坐席当场解决，待回访", next(people), s[8], d.hours_ago(5),
                      resolved_on_call=True, answer="当场出示补卡收费公示并解释依据，客户表示理解")  # fmt: skip
-    cases.append(case.claim(d.hours_ago(4), "Task_callback_csc", AGENT))
+    cases.append(case.claim(d.hours_ago(4), "Task_callback_unit", AGENT))  # C15.3 first round: CSC solved it
 
     # C15.1: answered two working days ago, the 信息处理表 not filed within a day.
     case = _recorded("complaints.record_late", "投诉：信息处理表超过 1 日未报", next(people), s[5], wd(4, "08:50"))
     _investigated(case, s[5], [wd(4, "09:30"), wd(3, "09:00"), wd(3, "15:00"), wd(2, "09:30"), wd(2, "10:00")])
     cases.append(case.work(wd(2, "10:30"), "Task_answer", STAFF, _answered(s[5])))
+
+    # C15.1: the 信息处理表 filed on the day of the answer, the department head's signature not given within the day.
+    case = _recorded("complaints.sign_late", "投诉：信息处理表超过 1 日未签字", next(people), s[0], wd(4, "09:10"))
+    _investigated(case, s[0], [wd(4, "09:40"), wd(3, "09:10"), wd(3, "15:10"), wd(2, "09:40"), wd(2, "10:10")])
+    case.work(wd(2, "10:40"), "Task_answer", STAFF, _answered(s[0]))
+    cases.append(case.work(wd(2, "16:00"), "Task_record", STAFF, _record(s[0])))
 
     case = _recorded("complaints.disputed", "投诉：认定有争议，待监督委员会裁定", next(people), s[9], wd(4, "09:15"))
     moments = [wd(4, "10:00"), wd(3, "09:20"), wd(3, "15:00"), wd(2, "10:10"), wd(1, "16:40")]
@@ -261,6 +296,14 @@ def complaint_cases(demo: Demo) -> list[DemoCase]:
     moments = [wd(6, "11:00"), wd(5, "09:00"), wd(5, "16:00"), wd(4, "10:00"), wd(4, "15:00")]
     _investigated(case, s[3], moments, VALID_NOT_OURS)
     cases.append(_answered_and_signed(case, s[3], [wd(3, "10:00"), wd(3, "15:00"), wd(2, "10:00")]))
+
+    # C15.3: a 12345 complaint: the second round is the 12345 platform's own callback, which CSC records.
+    case = _recorded("complaints.channel_callback", "投诉：12345 工单，待登记渠道回访结果", next(people), s[2],
+                     wd(7, "10:30"), channel="12345", external_ref="SC12345-2026-09120")  # fmt: skip
+    moments = [wd(7, "11:00"), wd(6, "09:00"), wd(6, "16:00"), wd(5, "10:00"), wd(5, "15:00")]
+    _investigated(case, s[2], moments, VALID_NOT_OURS)
+    _answered_and_signed(case, s[2], [wd(4, "10:00"), wd(4, "15:00"), wd(3, "10:00")])
+    cases.append(case.work(wd(2, "10:00"), "Task_callback_unit", STAFF, _called_back))
 
     case = _recorded("complaints.measures", "投诉：四不放过，整改落实检查中", next(people), s[6], wd(8, "14:00"))
     _investigated(case, s[6], [wd(8, "15:00"), wd(7, "10:00"), wd(6, "16:00"), wd(5, "11:00"), wd(5, "15:30")])
@@ -296,6 +339,7 @@ def complaint_cases(demo: Demo) -> list[DemoCase]:
         resolved_on_call=True,
         answer="告知上门者非本公司员工，提醒客户报警",
     )
+    case.work(d.days_ago(5, "17:30"), "Task_callback_unit", AGENT, _called_back)
     cases.append(case.work(d.days_ago(4, "10:30"), "Task_callback_csc", AGENT, SATISFIED))
     return cases + _monthly_report(demo)
 

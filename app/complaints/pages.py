@@ -24,8 +24,9 @@ from app.core.errors import Invalid, NotFound
 from app.core.registry import CaseLink
 from app.org import access
 from app.platform import forms, instances
+from app.platform.forms import choices_of
 from app.web.pages.common import plain, signed_in
-from app.web.pages.schema_form import choices_of, fields_of
+from app.web.pages.schema_form import fields_of
 
 blueprint = Blueprint(
     "complaints", __name__, template_folder="templates", static_folder="static", static_url_path="/static/complaints"

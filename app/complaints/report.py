@@ -232,7 +232,8 @@ def compile_month(month: str) -> MonthlyReport:
     merged, external, breached = _history(ids)
     answers = _first_answers(ids)
     for instance, case in valid:
-        due = _instant(case.get("answer_due"))
+        # The first answer is measured against the first limit; a reopened case has a fresh one (issue 12, item 1).
+        due = _instant(case.get("first_answer_due") or case.get("answer_due"))
         reason = case.get("reason", "")
         report.cases.append(
             CaseLine(

@@ -20,7 +20,8 @@ def _user(username: str) -> User | None:
 
 def check_investigators(data: dict, case: dict) -> dict:
     """C13.2.5: the person complained about never investigates; an investigator with a conflict of interest (declared
-    on the form, or on record in the directory) steps aside or is joined by a second investigator, and both sign.
+    on the form, or on record in the directory) steps aside or is joined by a second investigator without a conflict,
+    and both sign.
     C13.2.4: the findings go to the direct superior of the person complained about, taken from the directory."""
     about = (case.get("about") or {}).get("user")
     problems = []
@@ -36,12 +37,22 @@ def check_investigators(data: dict, case: dict) -> dict:
         name for name, person in people.items()
         if person is not None and complainee is not None and directory.conflicted(person, complainee)
     ]  # fmt: skip
-    if (data.get("conflict_declared") or on_record) and len(investigators) < 2:
-        who = "、".join(on_record) or "调查人员"
+    declared = [name for name in data.get("conflicted_investigators", []) if name in investigators]
+    conflicted = list(dict.fromkeys([*on_record, *declared]))
+    if (data.get("conflict_declared") or conflicted) and len(investigators) < 2:
+        who = "、".join(conflicted) or "调查人员"
         problems.append(
             {
                 "field": "investigators",
                 "message": f"调查人员：{who} 与被投诉人有利害关系，须由两名以上调查人共同调查（C13.2.5）",
+            }
+        )
+    elif investigators and len(conflicted) == len(investigators):
+        # C13.2.5: a second investigator dilutes one conflict; two conflicted investigators dilute nothing.
+        problems.append(
+            {
+                "field": "investigators",
+                "message": "调查人员：至少须有一名与被投诉人无利害关系的调查人（C13.2.5）",
             }
         )
     if problems:
@@ -49,6 +60,14 @@ def check_investigators(data: dict, case: dict) -> dict:
     stored = dict(data)
     if on_record:
         stored["conflict_on_record"] = on_record
+    return with_superior(stored, case)
+
+
+def with_superior(data: dict, case: dict) -> dict:
+    """C13.2.4: the direct superior of the person complained about, as named on the form or from the directory."""
+    about = (case.get("about") or {}).get("user")
+    complainee = _user(about) if about else None
+    stored = dict(data)
     if not stored.get("superior") and complainee is not None and complainee.superior_id:
         superior = db.session.get(User, complainee.superior_id)
         stored["superior"] = superior.username if superior else None
@@ -56,4 +75,35 @@ def check_investigators(data: dict, case: dict) -> dict:
         raise Invalid(
             "直接上级不能是被投诉人本人", errors=[{"field": "superior", "message": "直接上级：不能是被投诉人本人"}]
         )
+    return stored
+
+
+def check_assist(data: dict, case: dict) -> dict:
+    """C5.2: the responsible unit's contact assists 客服中心's investigation of a major complaint; never the person
+    complained about (C13.2.5). The direct superior is found as on the general path (C13.2.4)."""
+    about = (case.get("about") or {}).get("user")
+    if about and data.get("assist_contact") == about:
+        raise Invalid(
+            "被投诉人不得参与本案调查 (C13.2.5)",
+            errors=[{"field": "assist_contact", "message": "责任单位联系人：被投诉人不得参与本案调查（C13.2.5）"}],
+        )
+    return with_superior(data, case)
+
+
+PARTIES = (("complainant", "投诉人"), ("complainee", "被投诉人"))
+
+
+def record_talks(data: dict, case: dict) -> dict:
+    """C13.2.4: the investigators tell both parties and the direct superior of the person complained about what was
+    found (who, when, how, what was said). Whoever disagrees is summed up in ``disagreements``, which the validity
+    ruling (C9/C10) shows to 客服中心 beside its choices."""
+    seen = {**case, **data}
+    lines = []
+    for party, label in PARTIES:
+        if seen.get(f"{party}_agrees") is False:
+            lines.append(f"{label}{seen.get(f'{party}_talk_with', '')}不认可：{seen.get(f'{party}_said', '')}")
+    if seen.get("superior_agrees") is False:
+        lines.append(f"直接上级{seen.get('superior', '') or ''}不认可：{seen.get('superior_opinion', '')}")
+    stored = dict(data)
+    stored["disagreements"] = "；".join(lines) or "投诉双方及直接上级均认可调查结论"
     return stored

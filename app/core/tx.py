@@ -24,6 +24,18 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _write_intent: ContextVar[bool] = ContextVar("gasflow_write_intent", default=False)
+# What runs once the current writing transaction has committed (metrics count only steps that were kept, issue 18).
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("gasflow_after_commit", default=None)
+
+
+def after_commit(fn: Callable[[], None]) -> None:
+    """Call fn after the surrounding @writes transaction commits; never if it rolls back (or is retried: the retry
+    registers its own). Outside a transaction it runs now. It must be cheap and must not raise (metrics, logs)."""
+    pending = _after_commit.get()
+    if pending is None:
+        fn()
+    else:
+        pending.append(fn)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -92,9 +104,15 @@ def _local_writer(session) -> Iterator[None]:
 
 def _once(session, fn, args, kwargs):
     token = _write_intent.set(True)
+    pending: list[Callable[[], None]] = []
+    hooks = _after_commit.set(pending)
     try:
         result = fn(*args, **kwargs)
         session.commit()
+        _after_commit.reset(hooks)
+        hooks = None
+        for hook in pending:
+            hook()
         return result
     except IntegrityError as err:
         session.rollback()
@@ -111,6 +129,8 @@ def _once(session, fn, args, kwargs):
         raise
     finally:
         _write_intent.reset(token)
+        if hooks is not None:
+            _after_commit.reset(hooks)
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import clock
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.tx import writes
-from app.customers import lookups, masking
+from app.customers import change_log, lookups, masking
 from app.customers.fields import manager_problem, parse_fields, reversed_digits
 from app.extensions import db
 from app.models import Customer, CustomerPhone, CustomerView, User
@@ -107,6 +107,7 @@ def create(data: dict, actor: User) -> masking.CustomerRecord:
     customer = Customer(**clean, **ids, created_at=now, updated_at=now, revision=1, phones=phone_rows(phones))
     db.session.add(customer)
     db.session.flush()
+    change_log.note(db.session(), "create", customer, actor)  # S21.3: backed up at once
     return present(customer, actor, "edit")
 
 
@@ -135,6 +136,7 @@ def update(customer_id: int, data: dict, actor: User, revision: int | None = Non
     customer.revision += 1
     customer.updated_at = clock.now()
     db.session.flush()
+    change_log.note(db.session(), "update", customer, actor)  # S21.3: backed up at once
     return present(customer, actor, "edit")
 
 
@@ -142,7 +144,9 @@ def update(customer_id: int, data: dict, actor: User, revision: int | None = Non
 def delete(customer_id: int, actor: User) -> None:
     """Archives are kept (S21); removing one is an administrator's correction of a mistaken entry."""
     require_role(actor, "admin")
-    db.session.delete(_get(customer_id))
+    customer = _get(customer_id)
+    change_log.note(db.session(), "delete", customer, actor)  # S21.3: backed up at once
+    db.session.delete(customer)
 
 
 @writes

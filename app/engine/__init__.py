@@ -1,7 +1,9 @@
 """The only package that imports SpiffWorkflow (design.md). Everything it returns is a plain dataclass."""
 
 from app.engine import shims  # noqa: F401  (installs the clock and task-id hooks before any workflow runs)
-from app.engine.definitions import Definition, UserTaskInfo, parse_definition
+from app.engine.checks import parse_definition
+from app.engine.checks import problem as finding_problem
+from app.engine.definitions import Definition, UserTaskInfo
 from app.engine.errors import (
     BpmnInvalid,
     DataTooLarge,
@@ -42,6 +44,7 @@ __all__ = [
     "UserTaskInfo",
     "WaitingTimer",
     "cold",
+    "finding_problem",
     "digest",
     "parse_definition",
     "script_pool",

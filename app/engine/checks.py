@@ -1,87 +1,55 @@
-"""Every problem of a diagram at once, each pinned to an element and a line (issue 14 §3; issue 19 deepens it).
+"""Every problem of a diagram at once, each pinned to an element and a line (issue 14 §3, issue 19 item 1).
 
-``check(content)`` runs the checks that need nothing but the XML and the engine: well-formed XML without entities,
-one executable process, the BPMN XSD (every error, not the first), the sandbox compilation of every script,
-condition, pre/post script and timer expression, timers written as ISO text, user tasks in a lane, and
-SpiffWorkflow's own parse. The platform adds what needs the database (forms, lanes → people, rule ids).
+``check(content)`` runs every check that needs nothing but the XML and the engine, and does not stop at the first
+failing one: well-formed XML without entities, one runnable process (app/engine/foreign.py: pools, timers, typeless
+tasks, documentation-only elements, other tools' extensions), the BPMN XSD (every error), what a diagram may not
+contain (safety.py), the sandbox compilation of every script, condition and expression, user tasks in a lane, and
+SpiffWorkflow's own parse, whose errors are translated (translate.py). ``parse_definition`` is the same check, raising
+``BpmnInvalid`` with the whole list. The platform adds what needs the database (forms, lanes → people, rule ids).
 """
 
 from __future__ import annotations
 
-import ast
 import copy
-import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR
 
-from app.engine import sandbox
-from app.engine.definitions import BPMN_NS, NS, SPIFF_NS, Definition, parse_definition
-from app.engine.errors import BpmnInvalid, EngineError
+from app.engine import foreign, safety, sandbox, translate
+from app.engine.definitions import BPMN_NS, NS, SPIFF_NS, Definition, build
+from app.engine.errors import BpmnInvalid, EngineError, Problem
+from app.engine.findings import ERROR, WARNING, Finding, split_message
 from app.engine.xml import parse_xml
 
-ERROR, WARNING = "error", "warning"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem, in the shape every check returns (and the modeler pins to the element)."""
-
-    element_id: str
-    name: str
-    line: int | None
-    message_zh: str
-    message_en: str
-    fix: str = ""
-    severity: str = ERROR
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["ERROR", "WARNING", "Finding", "Report", "check", "parse_definition", "split_message"]
 
 
 @dataclass
 class Report:
     findings: list[Finding]
-    definition: Definition | None  # the parsed diagram when SpiffWorkflow accepted it
-    tree: etree._ElementTree | None
+    definition: Definition | None  # the parsed diagram when it has no errors
+    tree: etree._ElementTree | None  # the engine's copy (foreign.prepare): what runs
 
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == ERROR]
 
 
-_BILINGUAL = re.compile(r"^(?P<zh>.*?)\s*\((?P<en>[^()]*)\)\s*(?P<rest>.*)$", re.S)
-
-
-def split_message(message: str) -> tuple[str, str]:
-    """ "中文 (English) detail" -> ("中文 detail", "English detail"); a message in one language is used for both."""
-    match = _BILINGUAL.match(message or "")
-    if not match:
-        return message, message
-    rest = match["rest"]
-    rest = rest if not rest or rest[0] in ":：;；,，" else " " + rest
-    return match["zh"] + rest, match["en"] + rest
-
-
-_CODE = {  # tag -> compile mode; what the sandbox will run
+_CODE = {  # tag -> compile mode: what the sandbox will run; compiled at deploy so a refused script fails there
     f"{{{BPMN_NS}}}script": "exec",
-    f"{{{SPIFF_NS}}}preScript": "exec",
-    f"{{{SPIFF_NS}}}postScript": "exec",
     f"{{{BPMN_NS}}}conditionExpression": "eval",
+    f"{{{BPMN_NS}}}condition": "eval",  # conditional events
     f"{{{BPMN_NS}}}timeDuration": "eval",
     f"{{{BPMN_NS}}}timeDate": "eval",
     f"{{{BPMN_NS}}}timeCycle": "eval",
+    f"{{{BPMN_NS}}}loopCardinality": "eval",
+    f"{{{BPMN_NS}}}completionCondition": "eval",
+    f"{{{BPMN_NS}}}loopCondition": "eval",
+    f"{{{SPIFF_NS}}}preScript": "exec",
+    f"{{{SPIFF_NS}}}postScript": "exec",
+    f"{{{SPIFF_NS}}}messagePayload": "eval",
 }
-_TIMER_PARSERS = {
-    "timeDuration": TimerEventDefinition.parse_iso_duration,
-    "timeDate": TimerEventDefinition.get_datetime,
-    "timeCycle": TimerEventDefinition.parse_iso_recurring_interval,
-}
-_ISO_LOOKALIKE = re.compile(r"^(R\d*/)?P(\d+[YMWD])*(T(\d+[HMS])+)?$")
 
 
 def _owner(node) -> etree._Element | None:
@@ -103,7 +71,8 @@ def _named(node, names: dict[str, str]) -> tuple[str, str]:
 
 
 def _xsd(tree, names) -> list[Finding]:
-    doc = copy.deepcopy(tree)
+    retrieval = "//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression"
+    doc = copy.deepcopy(tree) if tree.xpath(retrieval, namespaces=NS) else tree  # preprocess renames those in place
     VALIDATOR.preprocess(doc)
     if VALIDATOR.validator.validate(doc):
         return []
@@ -119,66 +88,41 @@ def _xsd(tree, names) -> list[Finding]:
     return found
 
 
-def _timer_literal(source: str, kind: str) -> tuple[str, str, str] | None:
-    """(zh, en, fix) when a timer cannot work whatever the case data; None when it can or depends on data."""
-    try:
-        tree = ast.parse(source, mode="eval").body
-    except SyntaxError:
-        return None  # reported by the compilation check
-    if isinstance(tree, ast.Constant) and isinstance(tree.value, str):
-        try:
-            _TIMER_PARSERS[kind](tree.value)
-        except Exception:  # the engine's parsers raise plain exceptions of several kinds
-            return (f"计时器的值 {tree.value!r} 不是有效的 ISO-8601 {kind}", f"timer value {tree.value!r} is not ISO-8601",
-                    "例如 'P5D'、'PT6H'、'R3/P1D' 或 '2026-12-01T09:00:00+08:00'")  # fmt: skip
-        return None
-    text = source.strip()
-    if _ISO_LOOKALIKE.match(text.replace(" ", "")):
-        return (f"计时器 {text} 会被当作表达式求值，运行时出错", f"timer {text} is evaluated as an expression and fails",
-                f"写成带引号的字符串：'{text}'")  # fmt: skip
-    return None
-
-
-def _code(tree, names) -> list[Finding]:
+def _code(scope, names) -> list[Finding]:
     found = []
-    for node in tree.iter(*_CODE):
+    for node in scope.iter(*_CODE):
         source = (node.text or "").strip()
-        if not source:
-            continue
+        if not source or node.get(foreign.REPORTED):
+            continue  # empty: nothing runs; a Camunda ${…} or a timer that is no expression: foreign.py said why
         element_id, name = _named(node, names)
         try:
             sandbox.compile_snippet(source, _CODE[node.tag])
         except EngineError as err:
             zh, en = split_message(err.message)
             found.append(Finding(element_id, name, node.sourceline, zh, en, "修改代码后再保存 (fix the code)"))
-            continue
-        kind = etree.QName(node).localname
-        if kind in _TIMER_PARSERS and (problem := _timer_literal(source, kind)):
-            found.append(Finding(element_id, name, node.sourceline, *problem))
     return found
 
 
-def _lanes(process, names) -> list[Finding]:
+def _lanes(process, names, drawn_only: set[str]) -> list[Finding]:
     in_lane = set(process.xpath(".//bpmn:lane/bpmn:flowNodeRef/text()", namespaces=NS))
     found = []
     for task in process.xpath(".//bpmn:userTask|.//bpmn:manualTask", namespaces=NS):
-        if task.get("id") not in in_lane:
+        if task.get("id") not in in_lane and task.get("id") not in drawn_only:
+            fix = "把任务拖进办理单位的泳道 (put it in the lane of the unit that works it)"
+            if task.xpath(".//*[local-name()='assignmentDefinition']"):
+                fix = "zeebe:assignmentDefinition 是 Camunda 8 的分派方式，GasFlow 不读取；" + fix
             found.append(
                 Finding(task.get("id"), names.get(task.get("id"), ""), task.sourceline,
-                        "用户任务不在任何泳道中，无人可以认领", "user task is in no lane, so no group could claim it",
-                        "把任务拖进办理单位的泳道 (put it in the lane of the unit that works it)")
+                        "用户任务不在任何泳道中，无人可以认领", "user task is in no lane, so no group could claim it", fix)
             )  # fmt: skip
     return found
 
 
-def _engine_parse(content: bytes, filename: str, tree) -> tuple[Definition | None, list[Finding]]:
-    names = _names(tree)
+def _engine_parse(prepared: foreign.Prepared, filename: str) -> tuple[Definition | None, list[Finding]]:
     try:
-        return parse_definition(content, filename), []
-    except BpmnInvalid as err:
-        return None, [_from_problem(p, names) for p in err.problems]
-    except (ValidationException, SpiffWorkflowException, EngineError) as err:  # defensive: parse_definition wraps
-        return None, [Finding("", "", None, *split_message(str(err)))]
+        return build(prepared.tree, prepared.process, filename), []
+    except Exception as err:  # noqa: BLE001 - SpiffWorkflow raises many kinds; each becomes a translated finding
+        return None, [translate.finding(err, prepared.tree, filename)]
 
 
 def _from_problem(problem, names: dict[str, str]) -> Finding:
@@ -190,24 +134,64 @@ def _names(tree) -> dict[str, str]:
     return {n.get("id"): n.get("name") or "" for n in tree.iter() if isinstance(n.tag, str) and n.get("id")}
 
 
+def _safety(tree, prepared: foreign.Prepared, filename: str, names) -> list[Finding]:
+    # the file as stored and shown (annotations included); constant timers are checked in foreign.py, with their fix
+    problems = safety.foreign_content(tree, filename)
+    for process in prepared.running:
+        problems += (
+            safety.reserved_ids(process, filename)
+            + safety.loop_limits(process, filename)
+            + safety.endless_cycles(process, filename)
+        )
+    return [_from_problem(p, names) for p in problems]
+
+
 def check(content: bytes, filename: str = "draft.bpmn") -> Report:
     try:
         tree = parse_xml(content, filename)
-    except BpmnInvalid as err:
-        return Report([_from_problem(p, {}) for p in err.problems], None, None)
+    except BpmnInvalid as err:  # not XML we accept: nothing else can be checked
+        fix = '用建模工具重新导出该文件；文件的编码须与 XML 声明一致（如 encoding="GBK"）'
+        return Report([replace(_from_problem(p, {}), fix=fix) for p in err.problems], None, None)
     names = _names(tree)
-    processes = [p for p in tree.xpath("/bpmn:definitions/bpmn:process", namespaces=NS)]
-    executable = [p for p in processes if p.get("isExecutable", "true") != "false"] or processes
-    if len(executable) != 1:
-        line = executable[1].sourceline if len(executable) > 1 else 1
-        finding = Finding("", "", line, "一个文件只能有一个可执行流程", "exactly one executable bpmn:process per file",
-                          "把其他流程标为不可执行或移到单独的文件")  # fmt: skip
-        return Report([finding, *_xsd(tree, names)], None, tree)
-    findings = _xsd(tree, names) + _code(tree, names) + _lanes(executable[0], names)
+    prepared = foreign.prepare(tree)
+    findings = _xsd(tree, names) + prepared.findings
     definition = None
-    if not findings or not any(
-        f.severity == ERROR for f in findings
-    ):  # SpiffWorkflow stops at its first problem; the checks above have named everything they can
-        definition, more = _engine_parse(content, filename, tree)
-        findings += more
-    return Report(findings, definition, tree)
+    if prepared.process is not None:
+        findings += _safety(tree, prepared, filename, names)
+        for scope in prepared.running:
+            findings += _code(scope, names) + _lanes(scope, names, prepared.floating)
+        # SpiffWorkflow stops at its first problem: it runs even when the checks above found some, and adds what
+        # they did not (an element already refused is not reported twice)
+        definition, more = _engine_parse(prepared, filename)
+        refused = {f.element_id for f in findings if f.severity == ERROR}
+        findings += [f for f in more if not f.element_id or f.element_id not in refused]
+    kinds = {n.get("id"): etree.QName(n).localname for n in tree.iter() if isinstance(n.tag, str) and n.get("id")}
+    findings = [f.with_kind(kinds.get(f.element_id, "")) for f in _unique(findings)]
+    findings.sort(key=lambda f: (f.severity != ERROR, f.line or 0))
+    errors = any(f.severity == ERROR for f in findings)
+    return Report(findings, None if errors else definition, prepared.tree)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen, kept = set(), []
+    for f in findings:
+        key = (f.element_id, f.line, f.message_zh)
+        if key not in seen:
+            seen.add(key)
+            kept.append(f)
+    return kept
+
+
+def problem(finding: Finding, filename: str) -> Problem:
+    """A finding in the shape BpmnInvalid carries (deploy, the API's 422, ``gasflow deploy``)."""
+    fix = f"。修改方法：{finding.fix}" if finding.fix else ""
+    return Problem(f"{finding.message_zh}{fix} ({finding.message_en})", filename, finding.line, finding.element_id,
+                   finding.name, finding.kind, finding.fix, finding.message_zh, finding.message_en)  # fmt: skip
+
+
+def parse_definition(content: bytes, filename: str) -> Definition:
+    """The runnable definition of a diagram, or BpmnInvalid listing every error found (warnings do not refuse)."""
+    report = check(content, filename)
+    if report.errors or report.definition is None:
+        raise BpmnInvalid([problem(f, filename) for f in report.errors])
+    return report.definition

@@ -11,6 +11,11 @@ class Problem:
     file: str = ""
     line: int | None = None
     element_id: str = ""
+    name: str = ""  # the element's name and BPMN type, its fix and the message in each language (issue 19)
+    kind: str = ""
+    fix: str = ""
+    message_zh: str = ""
+    message_en: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from app.engine.definitions import BPMN_NS, NS, SPIFF_NS
+from app.engine.foreign import FROM, main_process
 
 _CODE_TAGS = {
     f"{{{BPMN_NS}}}script": ("script", "exec"),
@@ -41,6 +42,7 @@ class Lane:
     name: str
     line: int | None
     user_tasks: list[str]
+    kind: str = "lane"  # "userTask" for a lane read from camunda:candidateGroups: problems go on that task
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Outline:
     process_properties: dict[str, str]
     elements: dict[str, Element]
     lanes: list[Lane]
+    messages: list[Element] = field(default_factory=list)  # bpmn:message, with properties (sentBy)
+    line: int | None = None  # the running process's line
 
 
 def _names(source: str, mode: str) -> tuple[set[str], set[str]]:
@@ -75,17 +79,17 @@ def _properties(node) -> dict[str, str]:
 
 
 def outline(tree: etree._ElementTree) -> Outline | None:
-    processes = tree.xpath("/bpmn:definitions/bpmn:process", namespaces=NS)
-    executable = [p for p in processes if p.get("isExecutable", "true") != "false"] or processes
-    if not executable:
+    process = main_process(tree)
+    if process is None:
         return None
-    process = executable[0]
     lane_of: dict[str, str] = {}
     lanes = []
     for lane in process.iter(f"{{{BPMN_NS}}}lane"):
         refs = [r.text for r in lane.findall(f"{{{BPMN_NS}}}flowNodeRef") if r.text]
         lane_of.update((ref, lane.get("name") or "") for ref in refs)
-        lanes.append(Lane(lane.get("id") or "", lane.get("name") or "", lane.sourceline, refs))
+        drawn_on = lane.get(FROM)  # a lane foreign.py made from a task's camunda:candidateGroups
+        lane_id, kind = (drawn_on, "userTask") if drawn_on else (lane.get("id") or "", "lane")
+        lanes.append(Lane(lane_id, lane.get("name") or "", lane.sourceline, refs, kind))
     elements: dict[str, Element] = {}
     for node in process.iter():
         if not isinstance(node.tag, str) or not node.get("id") or node.tag == f"{{{BPMN_NS}}}lane":
@@ -117,4 +121,8 @@ def outline(tree: etree._ElementTree) -> Outline | None:
         lane.user_tasks = [
             r for r in lane.user_tasks if elements.get(r) and elements[r].kind in {"userTask", "manualTask"}
         ]
-    return Outline(process.get("id") or "", _properties(process), elements, lanes)
+    messages = [
+        Element(m.get("id") or "", "message", m.get("name") or m.get("id") or "", m.sourceline, None, _properties(m))
+        for m in tree.xpath("/bpmn:definitions/bpmn:message", namespaces=NS)
+    ]
+    return Outline(process.get("id") or "", _properties(process), elements, lanes, messages, process.sourceline)

@@ -178,22 +178,35 @@ class Engine:
 
     def fire_timers(self, definition: Definition, state_json: str, seed: str, at: datetime) -> StepResult:
         def fire(workflow: BpmnWorkflow) -> list[str]:
-            waiting = {str(t.id): t.task_spec.name for t in self._timer_tasks(workflow)}
+            waiting = {str(t.id): (t.task_spec.name, _timer_due(t)) for t in self._timer_tasks(workflow)}
             self._guard(workflow.refresh_timers)
-            return [
-                name for tid, name in waiting.items() if workflow.get_task_from_id(UUID(tid)).state != TaskState.WAITING
-            ]
+            fired = []
+            for tid, (name, due) in waiting.items():
+                task = workflow.get_task_from_id(UUID(tid))
+                # a cycle timer (R6/P1D) fires and keeps waiting for its next time: it fired when its due time moved
+                if task.state != TaskState.WAITING or _timer_due(task) != due:
+                    fired.append(name)
+            return fired
 
         return self._step(definition, state_json, seed, at, fire)
 
     def reevaluate_timers(
-        self, definition: Definition, state_json: str, seed: str, at: datetime, uses: str
-    ) -> StepResult:
+        self, definition: Definition, state_json: str, seed: str, at: datetime, uses: str,
+        changes: list[dict] | None = None,
+    ) -> StepResult:  # fmt: skip
         """Evaluate again the expressions of waiting (non-cycle) timers whose text calls ``uses`` — e.g.
         add_working_days once the holiday table holds a year it had to guess (rules.md, issue 3 §2). Each expression
-        is evaluated at the instant its timer started waiting, as the first time; the timer fires in a later sweep."""
+        is evaluated at the instant its timer started waiting, as the first time; the timer fires in a later sweep.
+
+        ``changes`` (issue 12, item 2): data values a script derived from the calendar and that the calendar now
+        answers differently, ``{"key", "old", "new"}`` each; every task holding ``key == old`` gets ``new`` first, so
+        timers and deadlines that read the variable (``answer_due``) follow."""
 
         def reevaluate(workflow: BpmnWorkflow) -> list[str]:
+            for change in changes or []:
+                for task in workflow.get_tasks():
+                    if change["key"] in task.data and task.data[change["key"]] == change["old"]:
+                        task.data[change["key"]] = change["new"]
             for task in self._timer_tasks(workflow):
                 event = task.task_spec.event_definition
                 if isinstance(event, CycleTimerEventDefinition) or uses not in str(event.expression or ""):

@@ -2,9 +2,11 @@
 
 from app.models.audit import AuditAccess, AuditJob, Seal, SealLeaf
 from app.models.calendar import CalendarDay, CalendarYear
+from app.models.connection import ConnectionCode, ConnectionLookup
 from app.models.customers import CLASSES, SUPPLY_STATUSES, Customer, CustomerPhone, CustomerView
 from app.models.definitions import ProcessDefinition, ProcessDraft, ProcessRelease
 from app.models.directory import CONFLICT_KINDS, ConflictDeclaration
+from app.models.heartbeats import SchedulerHeartbeat
 from app.models.history import AppSetting, Event
 from app.models.incidents import Incident
 from app.models.instances import CaseIndex, Correlation, HumanTask, ProcessInstance, Timer
@@ -16,6 +18,7 @@ __all__ = [
     "AuditAccess",
     "AuditJob",
     "Seal",
+    "SchedulerHeartbeat",
     "SealLeaf",
     "CLASSES",
     "CONFLICT_KINDS",
@@ -30,6 +33,8 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "CaseIndex",
+    "ConnectionCode",
+    "ConnectionLookup",
     "Correlation",
     "Event",
     "HumanTask",

@@ -17,6 +17,8 @@ ROLES = {
     "process_owner": "流程负责人",
     "auditor": "审计",
     "admin": "管理员",
+    # M4, S18.2: the named manager of A-class and B1 customers (gas connection is assigned among them, app/connection).
+    "customer_manager": "客户经理",
 }
 
 

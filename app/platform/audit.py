@@ -85,7 +85,7 @@ def apply_recorded(eng: engine.Engine, definition, state: str | None, seed: str,
         if kind == "timer_fired":
             return eng.fire_timers(definition, state, seed, at)
         if kind == "timers_recomputed":
-            return eng.reevaluate_timers(definition, state, seed, at, payload["uses"])
+            return eng.reevaluate_timers(definition, state, seed, at, payload["uses"], payload.get("changes"))
         if kind == "migrated":
             return eng.migrate(definition, definition_for(payload["definition_id"]), state, seed, at)
         return eng.deliver_message(definition, state, seed, payload["name"], payload["payload"], at)

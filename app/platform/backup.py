@@ -22,6 +22,7 @@ from flask import current_app
 
 from app import clock
 from app.core.errors import Invalid, ServiceError
+from app.customers import change_log
 from app.extensions import db
 from app.platform import backup_files
 
@@ -50,8 +51,7 @@ def _settings():
 
 
 def backup_dir() -> Path:
-    settings = _settings()
-    return Path(settings.backup_dir) if settings.backup_dir else settings.instance_dir / "backups"
+    return _settings().backups
 
 
 def table_digests(connection: sa.Connection) -> dict[str, dict]:
@@ -137,6 +137,9 @@ def create_backup(directory: Path | None = None) -> BackupResult:
     """Write a snapshot with its manifest and checksum file into the backup directory (default from settings)."""
     backend = db.engine.dialect.name
     backup = backup_files.new_set(directory or backup_dir(), backend, clock.now())
+    # S21.3: the archive's change log since the last snapshot ships with this one; a new log starts first, so an edit
+    # made while the snapshot is taken is in the new log as well (replaying a whole record twice changes nothing).
+    change_log.rotate(backup.snapshot.with_name(backup.snapshot.name + change_log.SUFFIX))
     partial = backup.snapshot.with_name(backup.snapshot.name + ".partial")
     try:
         tables = _snapshot_sqlite(partial) if backend == "sqlite" else _snapshot_postgres(partial)

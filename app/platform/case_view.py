@@ -1,4 +1,6 @@
-"""What the case page shows (issue 7 §4): the diagram's element marks, the history timeline and the key data."""
+"""What the case page shows (issue 7 §4, issue 11): the diagram's element marks, the history timeline and the case's
+data: first the intake (what the customer said, who, where — the start form), then what each step entered, grouped
+under its task, labelled by its form, times in Beijing time, phones masked (S21.4)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.core.errors import ServiceError
+from app.customers.masking import mask
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, User
 from app.platform import forms, history, incidents, instances, start_forms, tasks
@@ -127,21 +130,122 @@ class CaseSummary:
     fields: dict[str, dict]
     open_tasks: list[HumanTask]
     incidents: list = ()
+    sections: list = ()
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    text: str
+    long: bool = False
+    attachment: dict | None = None
+
+
+@dataclass(frozen=True)
+class FactSection:
+    title: str
+    facts: list[Fact]
+
+
+INTAKE_TITLE = "受理信息"
+LONG_TEXT = 60  # characters: shown as a paragraph, not squeezed beside its label
+
+
+def _is_phone(name: str) -> bool:
+    return any(word in name.lower() for word in ("phone", "mobile"))
+
+
+def _text(name: str, value, prop: dict, people: dict[str, str]) -> str:
+    """One stored value as its form showed it: choices by label, yes/no, people by name, times in Beijing time."""
+    if value is True or value is False:
+        return "是" if value else "否"
+    widget = (prop.get("x-ui") or {}).get("widget")
+    if widget == "user-picker":
+        names = value if isinstance(value, list) else [value]
+        return "、".join(people.get(str(n), str(n)) for n in names)
+    if prop.get("format") == "date-time" and isinstance(value, str):
+        try:
+            return clock.to_local(clock.ensure_aware(datetime.fromisoformat(value))).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    if _is_phone(name) and isinstance(value, str):
+        return mask(value) or ""
+    return forms.choice_label(value, prop)
+
+
+def _facts(data: dict, props: dict, people: dict[str, str], prefix: str = "") -> list[Fact]:
+    facts = []
+    for name, prop in props.items():
+        if name not in data or data[name] in (None, "", []):
+            continue
+        value, label = data[name], f"{prefix}{prop.get('title') or name}"
+        if isinstance(value, dict) and value.get("attachment_id"):
+            facts.append(Fact(label, value.get("name", ""), attachment=value))
+        elif isinstance(value, dict):
+            facts.extend(_facts(value, prop.get("properties", {}), people, f"{label} · "))
+        else:
+            text = _text(name, value, prop, people)
+            facts.append(Fact(label, text, long=len(text) > LONG_TEXT))
+    return facts
+
+
+def _usernames(data: dict, fields: dict[str, dict]) -> set[str]:
+    found: set[str] = set()
+
+    def walk(values: dict, props: dict) -> None:
+        for name, prop in props.items():
+            value = values.get(name)
+            if isinstance(value, dict):
+                walk(value, prop.get("properties", {}))
+            elif (prop.get("x-ui") or {}).get("widget") == "user-picker" and value:
+                found.update(str(v) for v in (value if isinstance(value, list) else [value]))
+
+    walk(data, fields)
+    return found
+
+
+def fact_sections(instance: ProcessInstance, data: dict) -> list[FactSection]:
+    """The intake first, then each task's entries under its name (diagram order); a field shows once."""
+    definition = runtime().definition(instance.definition_id)
+    start = start_forms.start_schema(instance.process_key, definition, instance.definition_id).get("properties", {})
+    groups: list[tuple[str, dict]] = [(INTAKE_TITLE, start)]
+    for task in definition.user_tasks.values():
+        form_key = task.properties.get("formKey")
+        if not form_key:
+            continue
+        try:
+            schema = forms.load_form(instance.process_key, form_key, instance.definition_id)
+        except ServiceError:
+            continue
+        groups.append((task.name, schema.get("properties", {})))
+    all_props = {name: prop for _, props in groups for name, prop in props.items()}
+    people = _display_names(_usernames(data, all_props))
+    shown: set[str] = set()
+    sections = []
+    for title, props in groups:
+        fresh = {name: prop for name, prop in props.items() if name not in shown}
+        shown.update(fresh)
+        facts = _facts(data, fresh, people)
+        if facts:
+            sections.append(FactSection(title, facts))
+    return sections
 
 
 def summary(instance: ProcessInstance) -> CaseSummary:
     row = instances.definition_row(instance)
     starter = db.session.get(User, instance.started_by_id) if instance.started_by_id else None
     open_tasks = [t for t in tasks.of_instance(instance.id) if t.state == "ready"]
+    data = instances.case_data(instance)
     return CaseSummary(
         instance=instance,
         process_name=row.name,
         version=row.version,
         started_by=starter.display_name if starter else None,
-        data=instances.case_data(instance),
+        data=data,
         fields=field_titles(instance),
         open_tasks=open_tasks,
         incidents=incidents.open_of(instance.id) if instance.status == incidents.STATUS else [],
+        sections=fact_sections(instance, data),
     )
 
 

@@ -11,7 +11,7 @@ from app import calendar
 from app.calendar import admin as calendar_admin
 from app.calendar import table as workcalendar
 from app.core.errors import Invalid
-from app.platform import sla, timers
+from app.platform import derived_deadlines, sla, timers
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Imported:
     rows: int
     years: list[int]
     tasks_recomputed: int  # open tasks whose provisional deadline was computed again
-    timers_recomputed: int  # instances whose add_working_days timers moved
+    timers_recomputed: int  # instances whose calendar-derived timers or data moved
 
 
 def import_year(text: str, actor_id: int | None) -> Imported:
@@ -41,4 +41,8 @@ def _recompute_after(years: list[int]) -> tuple[int, int]:
     """Deadlines that ended in (or ran through) these years may have been provisional."""
     workcalendar.forget()
     since = datetime.combine(date(min(years), 1, 1), time(0), tzinfo=calendar.SHANGHAI)
-    return sla.recompute_provisional_tasks(), timers.recompute_calendar_timers(since)
+    tasks = sla.recompute_provisional_tasks()
+    # Values a script derived from the calendar (answer_due, reminder_at …), found by the recorded calls (issue 12);
+    # that step evaluates every timer of the case again, so the pass over add_working_days timers finds the rest.
+    cases = derived_deadlines.recompute_all()
+    return tasks, cases + timers.recompute_calendar_timers(since)

@@ -22,8 +22,7 @@ from app.core.errors import Invalid, NotFound
 from app.core.tx import writes
 from app.extensions import db
 from app.models import ProcessDefinition, ProcessRelease, User
-from app.org import staffing
-from app.platform import forms, senders
+from app.platform import diagram_checks, forms, senders
 from app.platform.runtime import runtime
 
 
@@ -34,41 +33,12 @@ def form_keys(definition: engine.Definition) -> set[str]:
     return keys
 
 
-def _check_forms(definition: engine.Definition, filename: str, pinned: dict[str, dict]) -> list[engine.Problem]:
-    problems = []
-    for task in definition.user_tasks.values():
-        form_key = task.properties.get("formKey")
-        if form_key and form_key not in pinned and not forms.form_path(definition.key, form_key).is_file():
-            msg = f"表单文件 forms/{definition.key}/{form_key}.json 不存在 (formKey names a missing form)"
-            problems.append(engine.Problem(msg, filename, task.line, task.spec_name))
-    return problems
-
-
-def _check_lanes(definition: engine.Definition, filename: str) -> list[engine.Problem]:
-    """Issue 11: every lane with user tasks must reach people — a unit with active staff, a role someone holds, or a
-    lane bound to the case (分公司 / 责任单位 / 部门负责人, resolved when the case runs). One problem per lane."""
-    staffed = staffing.staffed_groups()
-    problems, seen = [], set()
-    for task in definition.user_tasks.values():
-        if not task.lane or task.lane in seen:
-            continue
-        seen.add(task.lane)
-        found = staffing.lane_problem(task.lane, staffed)
-        if found:
-            why, fix = found
-            msg = f"{why}。修改方法：{fix} (lane {task.lane!r} resolves to no one who could work its tasks)"
-            problems.append(engine.Problem(msg, filename, task.line, task.spec_name))
-    return problems
-
-
 def validate(content: bytes, filename: str, pinned: dict[str, dict] | None = None) -> engine.Definition:
-    parsed = engine.parse_definition(content, filename)
-    problems = (
-        _check_forms(parsed, filename, pinned or {})
-        + _check_lanes(parsed, filename)
-        + senders.deploy_problems(parsed, filename)
-    )
-    if problems:
+    """The definition, or BpmnInvalid with every error at once (issue 19): the engine's checks, forms, lanes that
+    reach people, deadlines, senders — the same list the modeler's check shows."""
+    findings, parsed = diagram_checks.review(content, pinned or {}, filename)
+    problems = [engine.finding_problem(f, filename) for f in findings if f.severity == "error"]
+    if problems or parsed is None:
         raise engine.BpmnInvalid(problems)
     return parsed
 
@@ -268,4 +238,7 @@ def publisher_name(user_id: int | None) -> str:
 
 
 def as_invalid(err: engine.BpmnInvalid) -> Invalid:
-    return Invalid("BPMN 无效，请按行号修改 (BPMN refused)", errors=[p.as_dict() for p in err.problems])
+    """One 422 listing every problem: element id, name and type, line, message in Chinese and English, the fix."""
+    count = len(err.problems)
+    return Invalid(f"BPMN 有 {count} 处问题，请按行号修改 (BPMN refused: {count} problems)",
+                   errors=[p.as_dict() for p in err.problems])  # fmt: skip

@@ -9,13 +9,13 @@ from __future__ import annotations
 import builtins
 
 from app.core.registry import registry
-from app.engine.checks import ERROR, WARNING, Finding, check
+from app.engine.checks import ERROR, WARNING, Finding, check, split_message
+from app.engine.definitions import Definition
 from app.engine.outline import Element, Outline, outline
 from app.org import staffing
-from app.platform import forms
+from app.platform import forms, senders
 from app.platform.rule_ids import ESCALATION_RULES
 from app.platform.script_functions import PLATFORM_FUNCTIONS
-from app.platform.start_forms import GENERIC_FIELDS
 
 SLA_PROPERTIES = ("slaHours", "slaWorkingDays", "slaFrom", "dueField")
 # Names every case has without a form writing them.
@@ -46,14 +46,14 @@ def _known_names(shape: Outline, schemas: list[dict]) -> set[str]:
 
 
 def _finding(element: Element, zh: str, en: str, fix: str = "", severity: str = ERROR) -> Finding:
-    return Finding(element.id, element.name, element.line, zh, en, fix, severity)
+    return Finding(element.id, element.name, element.line, zh, en, fix, severity, element.kind)
 
 
 def _forms(shape: Outline, edited: dict[str, dict]) -> tuple[list[Finding], list[dict]]:
     found, schemas = [], []
     start_key = shape.process_properties.get("startFormKey")
     if not start_key:
-        schemas.append({"properties": dict.fromkeys(GENERIC_FIELDS, {})})
+        schemas.append({"properties": dict.fromkeys(forms.GENERIC_FIELDS, {})})
     for form_key in sorted(set(forms.keys_on_disk(shape.key)) | set(edited)):  # any form of the process may give data
         schema = _form_for(shape.key, form_key, edited)
         if schema is not None:
@@ -132,22 +132,48 @@ def _lanes(shape: Outline) -> list[Finding]:
         problem = staffing.lane_problem(lane.name, staffed)
         if problem:
             why, fix = problem
-            where = Element(lane.id, "lane", lane.name, lane.line)
+            where = Element(lane.id, lane.kind, lane.name, lane.line)
             found.append(_finding(where, why, f"lane {lane.name!r} resolves to no one who could work its tasks", fix))
     return found
+
+
+def _senders(shape: Outline) -> list[Finding]:
+    """Who may start the process and send each message (issue 13 item 4), listed with the rest."""
+    process = Element(shape.key, "process", "", shape.line)
+    by_name = {m.name: m for m in shape.messages}
+    found = []
+    for where, why in senders.deploy_problems(
+        shape.process_properties, [(m.name, m.properties) for m in shape.messages]
+    ):
+        element = by_name.get(where, process)
+        zh, en = split_message(why)
+        fix = "在流程属性中填写 startableBy（如 staff、unit:客服中心、system:billing）" if element is process else \
+            "在消息属性中填写 sentBy（如 staff 或 system:billing）"  # fmt: skip
+        found.append(_finding(element, zh, en, fix))
+    return found
+
+
+def review(
+    content: bytes, edited_forms: dict[str, dict] | None = None, filename: str = "draft.bpmn"
+) -> tuple[list[Finding], Definition | None]:
+    """Every finding (the engine's and this installation's), and the runnable definition when there is no error.
+    Deploy refuses on the errors (definitions.validate); the modeler shows all of them."""
+    report = check(content, filename)
+    findings = list(report.findings)
+    shape = outline(report.tree) if report.tree is not None else None
+    if shape is None:
+        return findings, None
+    form_findings, schemas = _forms(shape, edited_forms or {})
+    findings += form_findings + _lanes(shape) + _senders(shape) + _deadlines(shape)
+    findings += _reads(shape, _known_names(shape, schemas))
+    errors = any(f.severity == ERROR for f in findings)
+    return findings, None if errors else report.definition
 
 
 def check_diagram(
     content: bytes, edited_forms: dict[str, dict] | None = None, filename: str = "draft.bpmn"
 ) -> list[Finding]:
-    report = check(content, filename)
-    findings = list(report.findings)
-    shape = outline(report.tree) if report.tree is not None else None
-    if shape is None:
-        return findings
-    form_findings, schemas = _forms(shape, edited_forms or {})
-    findings += form_findings + _lanes(shape) + _deadlines(shape) + _reads(shape, _known_names(shape, schemas))
-    return findings
+    return review(content, edited_forms, filename)[0]
 
 
 def as_dicts(findings: list[Finding]) -> list[dict]:

@@ -21,6 +21,9 @@ from app.extensions import db
 from app.models import ProcessDefinition, ProcessInstance, ProcessRelease
 from app.platform import pickers, validation_messages
 
+# The fields of the generic start form (start_forms.py); the diagram check counts them as known data.
+GENERIC_FIELDS = ("customer_name", "phone", "account_no", "branch", "note")
+
 
 def form_path(process_key: str, form_key: str) -> Path:
     settings = current_app.config["GASFLOW"]
@@ -180,3 +183,24 @@ def require_schema(schema: dict, data: object, what: str) -> dict:
     if problems:
         raise Invalid(f"{what}有误：{_summary(problems)} (form data invalid)", errors=problems)
     return data
+
+
+def choices_of(prop: dict) -> list[tuple[object, str]]:
+    """A field's choices as (value, label): oneOf consts with titles, or enum with x-enumNames."""
+    options = prop.get("oneOf") or prop.get("anyOf")
+    if isinstance(options, list) and all(isinstance(o, dict) and "const" in o for o in options):
+        return [(o["const"], str(o.get("title", o["const"]))) for o in options]
+    if isinstance(prop.get("enum"), list):
+        names = prop.get("x-enumNames") or []
+        return [(v, str(names[i]) if i < len(names) else str(v)) for i, v in enumerate(prop["enum"])]
+    return []
+
+
+def choice_label(value: object, prop: dict) -> str:
+    """A stored choice as the label the form showed (oneOf titles / x-enumNames), lists joined."""
+    options = dict(
+        (str(v), label) for v, label in choices_of(prop.get("items", prop) if isinstance(value, list) else prop)
+    )
+    if isinstance(value, list):
+        return "、".join(options.get(str(v), str(v)) for v in value)
+    return options.get(str(value), "" if value is None else str(value))

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 
+from app.core.logs import request_id
 from app.core.tx import writes
 from app.extensions import db
 from app.models import Event, ProcessInstance
@@ -66,8 +67,12 @@ def chain(instance_id: int, last_seq: int, last_hash: str, events: list[NewEvent
     """Rows for ``events`` appended after (last_seq, last_hash), each hashed over the one before and MACed."""
     prev, rows, ring = last_hash or GENESIS, [], keyring()
     key_id = ring.current_id
+    caused_by = request_id.get()  # issue 18: the request that caused an event is found from it, and back
     for seq, ev in enumerate(events, start=last_seq + 1):
-        payload_json = canonical_payload(ev.payload)
+        payload = (
+            {**ev.payload, "request_id": caused_by} if caused_by and "request_id" not in ev.payload else ev.payload
+        )
+        payload_json = canonical_payload(payload)
         digest = event_hash(prev, instance_id, seq, ev.at, ev.actor, ev.kind, ev.task_id, payload_json, ev.state_digest)
         rows.append(
             {

@@ -6,6 +6,7 @@ A form author writes, on a JSON-Schema property (on an array of usernames: on th
     "x-ui": {"widget": "unit-picker", "unitKind": "branch"}          value: the unit's name
     "x-ui": {"widget": "user-picker", "unitFrom": "responsible_unit", "role": "head"}   value: a username
     "x-ui": {"widget": "customer-picker"}                              value: the account number (户号)
+    "x-ui": {"widget": "place-picker"}     value: a district, street or estate of the archive ("利州区/嘉陵街道/滨江花园")
 
 and ``"prefill": "<dotted path in the case data>"`` (or a list of paths, the first one set wins) on any field.
 """
@@ -23,7 +24,8 @@ from app.extensions import db
 from app.models import ROLES, Customer, Unit, User, UserRole
 from app.org.units import UNIT_KINDS
 
-WIDGETS = {"unit-picker": "unit", "user-picker": "user", "customer-picker": "customer"}
+WIDGETS = {"unit-picker": "unit", "user-picker": "user", "customer-picker": "customer", "place-picker": "place"}
+PLACE_SEPARATOR = "/"  # district/street/estate, as the archive splits an address (S24.5: an outage's area)
 OPTION_LIMIT = 20
 
 
@@ -128,6 +130,30 @@ def customer_options(q: str, viewer: User | None = None, limit: int = OPTION_LIM
     return options, hint
 
 
+def place_parts(value: str) -> list[str]:
+    return [p.strip() for p in str(value).split(PLACE_SEPARATOR) if p.strip()][:3]
+
+
+def place_options(q: str, limit: int = OPTION_LIMIT) -> list[Option]:
+    """Districts, streets and estates of the customer archive whose name contains ``q``, widest first, each with how
+    many customers it holds (what an outage's area is picked from, S24.5)."""
+    columns = (Customer.district, Customer.street, Customer.estate)
+    options: list[Option] = []
+    for depth in (1, 2, 3):
+        if len(options) >= limit:
+            break
+        keys = columns[:depth]
+        stmt = select(*keys, func.count()).group_by(*keys).order_by(*keys).limit(limit - len(options))
+        if q:
+            stmt = stmt.where(columns[depth - 1].like(_like(q), escape="\\"))
+        for row in db.session.execute(stmt):
+            parts = [p for p in row[:depth] if p]
+            if len(parts) == depth:
+                kind = ("区县", "街道", "小区")[depth - 1]
+                options.append(Option(PLACE_SEPARATOR.join(parts), " ".join(parts), f"{kind} · {row[-1]:,} 户"))
+    return options
+
+
 def labels(picker: Picker, values: list[str]) -> dict[str, str]:
     """How the picker shows values already chosen (a username as its person's name, an account with its holder)."""
     wanted = [v for v in values if isinstance(v, str) and v]
@@ -139,6 +165,8 @@ def labels(picker: Picker, values: list[str]) -> dict[str, str]:
     if picker.kind == "customer":
         rows = db.session.execute(select(Customer.account_no, Customer.name).where(Customer.account_no.in_(wanted)))
         return {account: f"{name}（{account}）" for account, name in rows}
+    if picker.kind == "place":
+        return {v: " ".join(place_parts(v)) for v in wanted}
     return {v: v for v in wanted}
 
 
@@ -170,7 +198,16 @@ def _customer_problem(account: str, _picker: Picker) -> str | None:
     return None if found else f"户号“{account}”不在客户档案中，请从档案中查找选择"
 
 
-_CHECKS = {"unit": _unit_problem, "user": _user_problem, "customer": _customer_problem}
+def _place_problem(value: str, _picker: Picker) -> str | None:
+    parts = place_parts(value)
+    columns = (Customer.district, Customer.street, Customer.estate)
+    stmt = select(Customer.id).where(*(c == p for c, p in zip(columns, parts, strict=False))).limit(1)
+    if parts and db.session.scalar(stmt) is not None:
+        return None
+    return f"“{' '.join(parts) or value}”不是客户档案中的区县、街道或小区，请从列表中选择"
+
+
+_CHECKS = {"unit": _unit_problem, "user": _user_problem, "customer": _customer_problem, "place": _place_problem}
 
 
 def problems(schema: dict, data: dict, prefix: str = "", skip: frozenset[str] = frozenset()) -> list[dict]:

@@ -220,6 +220,13 @@ def _apply_timers(instance_id: int, result) -> None:
     ]
     if fresh:
         db.session.execute(insert(Timer.__table__), fresh)
+    for timer in waiting.values():  # a cycle timer that fired waits on, for its next time (issue 19)
+        if timer.task_id in existing and timer.spec_name in result.fired_timers:
+            db.session.execute(
+                update(Timer)
+                .where(Timer.instance_id == instance_id, Timer.task_id == timer.task_id)
+                .values(due_at=timer.due_at)
+            )
 
 
 def _apply_correlations(instance, definition, result) -> None:

@@ -10,6 +10,8 @@ Functions (all take and return JSON-friendly values; instants are ISO-8601 strin
   field names the flag ``<field>_provisional`` so the inbox shows it (services/sla.py, ``dueField``).
 - ``add_days(start, n)`` -> ISO (Asia/Shanghai); the end (24:00) of the n-th calendar day after the start day, moved to
   the end of the next working day when that day is off (Civil Code art. 201, 203; S24.6 payment deadline);
+- ``start_of_working_day_before(due)`` -> ISO (Asia/Shanghai); the start of the working day before the day a
+  deadline ends, at the company's reminder time (C14.1 "due tomorrow" reminder);
 - ``setting(name)`` -> a company setting (platform/company_settings.py, e.g. ``arrears_notice_days``);
 
 Business areas add their own (core.registry), e.g. supply's ``set_supply_status``; they are recorded the same way.
@@ -93,6 +95,21 @@ def add_days(start: str | datetime, n: int) -> str:
             break
         day += timedelta(days=1)
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=calendar.SHANGHAI).isoformat()
+
+
+def start_of_working_day_before(due: str | datetime) -> str:
+    """C14.1 (issue 12, item 4): when to remind people of a deadline — the start of the working day before the day
+    the deadline ends (a limit "by the end of Monday", stored as Tuesday 00:00, is reminded on Friday), at the
+    company's reminder time (setting ``due_reminder_minutes``, default 08:30 Beijing time)."""
+    last_day = (_parse(due).astimezone(calendar.SHANGHAI) - timedelta(microseconds=1)).date()
+    day = last_day - timedelta(days=1)
+    for _ in range(60):  # the longest run of days off is about ten
+        if workcalendar.day_info(day)[0]:
+            break
+        day -= timedelta(days=1)
+    minutes = int(company_settings.get("due_reminder_minutes"))
+    start = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=calendar.SHANGHAI)
+    return start.isoformat()
 
 
 def setting(name: str) -> object:
@@ -180,6 +197,7 @@ PLATFORM_FUNCTIONS: dict[str, Callable] = {
     "add_working_days": add_working_days,
     "add_working_days_provisional": add_working_days_provisional,
     "add_days": add_days,
+    "start_of_working_day_before": start_of_working_day_before,
     "setting": setting,
 }
 

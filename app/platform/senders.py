@@ -56,16 +56,14 @@ def allows(value: str | None, user: User) -> bool:
     return False
 
 
-def deploy_problems(definition: engine.Definition, filename: str) -> list[engine.Problem]:
+def deploy_problems(properties: dict[str, str], messages: list[tuple[str, dict[str, str]]]) -> list[tuple[str, str]]:
+    """(where, why) per missing or unusable startableBy / sentBy: where is "" for the process, else the message name."""
     problems = [
-        engine.Problem(f"流程属性 {START_PROPERTY} {p}", filename, None, definition.key)
-        for p in entry_problems(definition.properties.get(START_PROPERTY), "谁可以发起")
+        ("", f"流程属性 {START_PROPERTY} {p}") for p in entry_problems(properties.get(START_PROPERTY), "谁可以发起")
     ]
-    for name, props in definition.message_properties.items():
-        problems += [
-            engine.Problem(f"消息 {name} 的属性 {SEND_PROPERTY} {p}", filename, None, name)
-            for p in entry_problems(props.get(SEND_PROPERTY), "谁可以发送")
-        ]
+    for name, props in messages:
+        problems += [(name, f"消息 {name} 的属性 {SEND_PROPERTY} {p}") for p in entry_problems(props.get(SEND_PROPERTY),
+                                                                                          "谁可以发送")]  # fmt: skip
     return problems
 
 

@@ -57,8 +57,11 @@ def _instant(value) -> datetime | None:
 def due_for(properties: dict, data: dict, created_at: datetime) -> Due:
     if properties.get("dueField"):
         at = _instant(value_at(data, properties["dueField"]))
-        provisional = bool(value_at(data, properties["dueField"] + "_provisional"))
-        return Due(at, provisional, WORKING_DAYS if properties.get("slaWorkingDays") else "hours") if at else NO_DUE
+        flag = value_at(data, properties["dueField"] + "_provisional")
+        # A due time the diagram computed on the working-day calendar (it set the provisional flag beside it) counts
+        # down in working time like slaWorkingDays, so one deadline reads the same on every task that shares it.
+        working = properties.get("slaWorkingDays") or flag is not None
+        return Due(at, bool(flag), WORKING_DAYS if working else "hours") if at else NO_DUE
     start = created_at
     if properties.get("slaFrom"):
         start = _instant(value_at(data, properties["slaFrom"])) or created_at
@@ -68,6 +71,17 @@ def due_for(properties: dict, data: dict, created_at: datetime) -> Due:
     if properties.get("slaHours"):
         return Due(start + timedelta(hours=float(properties["slaHours"])), False, "hours")
     return NO_DUE
+
+
+def due_day(at: datetime | None) -> tuple[str | None, bool]:
+    """The day a limit ends, as a person reads it (issue 12, item 5): a deadline at local 00:00 is "by the end of"
+    the day before (Civil Code art. 203: the last day ends at 24:00). Returns (ISO date, ends at end of that day)."""
+    if at is None:
+        return None, False
+    local = clock.to_local(clock.ensure_aware(at))
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return (local.date() - timedelta(days=1)).isoformat(), True
+    return local.date().isoformat(), False
 
 
 def seconds_left(task: HumanTask, now: datetime | None = None) -> float | None:
@@ -184,10 +198,11 @@ def recompute_provisional_tasks() -> int:
 
 
 @writes
-def recompute_instance_tasks(instance_id: int) -> int:
+def recompute_instance_tasks(instance_id: int, why: str = "migrated") -> int:
     """The open tasks of one instance get their deadline computed again from the properties of the version it now
-    runs on (after a migration, when the process owner chose to recompute: issue 14 §7); one "deadline_recomputed"
-    event each. Counted from the task's creation (or its slaFrom field), as the first time."""
+    runs on (after a migration, when the process owner chose to recompute: issue 14 §7; or after the calendar moved
+    the values a ``dueField`` reads: issue 12, item 2); one "deadline_recomputed" event each. Counted from the task's
+    creation (or its slaFrom field), as the first time."""
     instance = db.session.get(ProcessInstance, instance_id, populate_existing=True)
     definition = runtime().definition(instance.definition_id)
     now = clock.now()
@@ -207,7 +222,7 @@ def recompute_instance_tasks(instance_id: int) -> int:
             task.breached_at = None
         payload = {"spec_name": task.spec_name, "old_due_at": old_due.isoformat() if old_due else None,
                    "due_at": due.at.isoformat() if due.at else None, "provisional": due.provisional,
-                   "why": "migrated"}  # fmt: skip
+                   "why": why}  # fmt: skip
         history.append(instance_id, [NewEvent("deadline_recomputed", now, "system", task_id=task.id, payload=payload)])
         changed += 1
     return changed

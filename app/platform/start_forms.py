@@ -16,7 +16,7 @@ from app.models import ProcessInstance, User
 from app.platform import definitions, forms, instances, senders
 from app.platform.runtime import runtime
 
-GENERIC_FIELDS = ("customer_name", "phone", "account_no", "branch", "note")
+GENERIC_FIELDS = forms.GENERIC_FIELDS
 
 
 def _generic_schema() -> dict:

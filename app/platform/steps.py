@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -20,11 +22,13 @@ from app.core.json_depth import check_depth
 from app.core.tx import Retry
 from app.extensions import db
 from app.models import Incident, ProcessInstance, User
-from app.platform import history, incidents, projections, script_functions
+from app.platform import history, incidents, metrics, projections, script_functions
 from app.platform.history import NewEvent
 from app.platform.runtime import runtime
 
 SYSTEM = "system"
+
+log = logging.getLogger("gasflow.engine")
 
 
 def actor_of(user: User | None) -> tuple[str, int | None]:
@@ -152,6 +156,7 @@ def apply_step(
     in the diagram (issue 13, item 3) and ``incidents_on`` is true, its database writes are rolled back to a savepoint,
     the failure is kept as an incident on the case (``incident``: the one a retry is for) and None is returned;
     otherwise the failure is raised as a 4xx."""
+    started = time.perf_counter()
     definition = runtime().definition(instance.definition_id)
     now = clock.now()
     name, actor_id = actor_of(user)
@@ -162,9 +167,23 @@ def apply_step(
             result = operation(definition, instance.state_json, seed_of(instance), now)
     except engine.EngineError as err:
         if not incidents_on or not incidents.is_incident(err):
+            # A failure in the diagram answered as a 4xx is a warning; the caller's (task not ready…) is info, and a
+            # message an instance was not waiting for is routine (correlation tries the next one).
+            level = logging.WARNING if incidents.is_incident(err) else logging.INFO
+            if isinstance(err, engine.NotWaitingForMessage):
+                level = logging.DEBUG
+            log.log(level, "engine step refused: %s", err.message, extra={
+                "case": instance.id, "process_key": instance.process_key, "element": err.element_id, "step": kind,
+                "error": type(err).__name__,
+            })  # fmt: skip
             raise as_service_error(err) from None
         stored = {} if callable(payload) else payload
-        incidents.record(instance, definition, kind, task_id, stored, actor or name, actor_id, err, now, incident)
+        row = incidents.record(instance, definition, kind, task_id, stored, actor or name, actor_id, err, now, incident)
+        log.error("engine step failed: incident %s kept on case %s", row.id, instance.id, extra={
+            "case": instance.id, "process_key": instance.process_key, "element": err.element_id, "step": kind,
+            "incident": row.id, "tries": row.tries, "error": err.message,
+        })  # fmt: skip
+        metrics.step_failed(instance.process_key, kind)
         return None
     body = payload(result, now) if callable(payload) else payload
     event = NewEvent(
@@ -179,6 +198,7 @@ def apply_step(
     completed_by = user.id if (kind == "task_completed" and user is not None) else None
     save_step(instance, definition, result, now, [event], completed_task_id=task_id if completed_by else None,
               completed_by_id=completed_by)  # fmt: skip
+    metrics.step_done(instance.process_key, kind, time.perf_counter() - started)
     return result
 
 

@@ -17,7 +17,7 @@ from app.core.errors import Conflict, Invalid
 from app.core.tx import writes
 from app.extensions import db
 from app.models import ProcessInstance, Timer
-from app.platform import history, script_functions
+from app.platform import history, metrics, script_functions
 from app.platform.history import NewEvent
 from app.platform.runtime import runtime
 from app.platform.steps import apply_step, run_engine, save_step, seed_of
@@ -76,6 +76,9 @@ def fire_next(skip: set[int]) -> tuple[int | None, int]:
     )
     if result is None:  # an incident on that case (issue 13, item 3): its timers wait for the retry; the sweep goes on
         return instance.id, 0
+    fired_at = clock.now()
+    lags = [(fired_at - t.due_at).total_seconds() for t in rows if t.spec_name in result.fired_timers]
+    metrics.timers_fired(instance.process_key, lags)  # issue 18: the timer-lag histogram and alert
     record_escalations(instance.id, result.fired_timers)
     return instance.id, len(result.fired_timers)
 
@@ -151,7 +154,14 @@ def recompute_instance_timers(instance_id: int) -> int:
 
 
 @writes
-def _recompute_instance(instance_id: int, uses: str = CALENDAR_FUNCTION) -> int:
+def recompute_derived(instance_id: int, changes: list[dict]) -> int:
+    """Issue 12, item 2: put the calendar's new answers into the case data (``changes``: key, old, new) and evaluate
+    every waiting timer again, in one recorded step; 1 if anything moved."""
+    return _recompute_instance(instance_id, "", changes)
+
+
+@writes
+def _recompute_instance(instance_id: int, uses: str = CALENDAR_FUNCTION, changes: list[dict] | None = None) -> int:
     instance = db.session.get(ProcessInstance, instance_id, populate_existing=True)
     if instance is None or instance.status != "running":
         return 0
@@ -161,7 +171,9 @@ def _recompute_instance(instance_id: int, uses: str = CALENDAR_FUNCTION) -> int:
     now = clock.now()
     with script_functions.recording() as calls:
         result = run_engine(
-            lambda: runtime().engine.reevaluate_timers(definition, instance.state_json, seed_of(instance), now, uses)
+            lambda: runtime().engine.reevaluate_timers(
+                definition, instance.state_json, seed_of(instance), now, uses, changes
+            )
         )
     moved = [
         {"task_id": t.task_id, "spec_name": t.spec_name, "old_due_at": before[t.task_id].due_at.isoformat(),
@@ -169,13 +181,13 @@ def _recompute_instance(instance_id: int, uses: str = CALENDAR_FUNCTION) -> int:
         for t in result.timers
         if t.task_id in before and before[t.task_id].due_at != t.due_at
     ]  # fmt: skip
-    if not moved:
+    if not moved and not changes:
         return 0
     event = NewEvent(
         "timers_recomputed",
         now,
         "system",
-        payload={"uses": uses, "timers": moved, **calls.payload()},
+        payload={"uses": uses, "timers": moved, **({"changes": changes} if changes else {}), **calls.payload()},
         state_digest=result.digest,
     )
     save_step(instance, definition, result, now, [event])

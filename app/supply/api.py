@@ -1,5 +1,6 @@
 """Disconnection cases from billing and inspection (issue 6): arrears intake (one open case per account), hazard
-intake, the written notice (JSON or PDF)."""
+intake, the written notice (JSON or PDF); outages (issue 16): a planned outage request and an emergency report, with
+the same checks as the start pages (422 with each problem and, for S24.2, the earliest legal start as ``suggest``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import asdict
 
 from flask import Blueprint, jsonify, request
 
-from app.supply import arrears, hazard, notices
+from app.supply import arrears, hazard, notices, outages
 from app.supply.pages import pdf_response
 from app.web.api.common import iso, json_body
 from app.web.api.openapi import INSTANCE_ID, op, query_param
@@ -29,6 +30,20 @@ def open_arrears(user):
 @login_required
 def open_hazard(user):
     case = hazard.open_case(json_body(), user)
+    return jsonify({"instance_id": case.instance_id, "case_no": case.case_no}), 201
+
+
+@blueprint.post("/outages/planned")
+@login_required
+def request_planned_outage(user):
+    case = outages.request_planned(json_body(), user)
+    return jsonify({"instance_id": case.instance_id, "case_no": case.case_no}), 201
+
+
+@blueprint.post("/outages/emergency")
+@login_required
+def report_emergency_outage(user):
+    case = outages.report_emergency(json_body(), user)
     return jsonify({"instance_id": case.instance_id, "case_no": case.case_no}), 201
 
 
@@ -58,6 +73,29 @@ OPENAPI_PATHS = {
         "get": op(
             "The 缴费及停气通知书 of the case (S24.6) as JSON, or as PDF with format=pdf",
             params=[INSTANCE_ID, query_param("format", {"type": "string", "enum": ["json", "pdf"]})],
+        )
+    },
+    "/api/v1/outages/planned": {
+        "post": op(
+            "Request a planned outage (S24.1 调度中心, 安装公司 or the branch; forms/planned_outage/start.json: cause, "
+            "kind, areas, planned_start, planned_end, peak_justification, s24_4_measures). 422 when S24.2 refuses "
+            "the schedule: errors[].suggest holds the earliest legal start",
+            body={
+                "application/json": {"schema": {"type": "object", "description": "see forms/planned_outage/start.json"}}
+            },
+            ok="201",
+        )
+    },
+    "/api/v1/outages/emergency": {
+        "post": op(
+            "Report an emergency outage (S24.3, S24.8; the hotline or 调度中心; forms/emergency_outage/start.json): "
+            "the SMS to every affected customer is queued at once",
+            body={
+                "application/json": {
+                    "schema": {"type": "object", "description": "see forms/emergency_outage/start.json"}
+                }
+            },
+            ok="201",
         )
     },
     "/api/v1/hazards": {

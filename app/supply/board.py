@@ -30,6 +30,7 @@ from app.supply import arrears, hazard
 LIMIT = 500
 CASE_KINDS = {arrears.PROCESS: "欠费停气", hazard.PROCESS: "隐患停气"}
 DISCONNECT_TASKS = {"Task_disconnect", "Task_hazard_disconnect"}
+NOTIFY_TASKS = {"Task_notify_csc", "Task_hazard_notify_csc"}
 RESTORE_TASKS = {"Task_restore", "Task_hazard_restore"}
 
 
@@ -82,9 +83,26 @@ class Disconnection:
 
 
 @dataclass(frozen=True)
+class Upcoming:
+    """S24.8 (issue 12, item 12): a disconnection signed off and reported to CSC, the crew not yet done on site."""
+
+    account_no: str
+    customer_name: str
+    address: str
+    phones: list[str]  # masked (S21.4)
+    branch: str
+    case_id: int
+    case_no: str | None
+    case_kind: str
+    informed_at: datetime | None
+    planned_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Board:
     disconnections: list[Disconnection]
     truncated: bool
+    upcoming: list[Upcoming] = field(default_factory=list)
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -179,6 +197,51 @@ def _urgency(line: Disconnection) -> tuple:
     return (1, -line.since.timestamp() if line.since else 0.0)
 
 
+def _notices(instance_ids: list[int]) -> dict[int, dict]:
+    """Per case, the data of its latest S24.8 report to CSC (Task_notify_csc / Task_hazard_notify_csc)."""
+    found: dict[int, dict] = {}
+    events = db.session.scalars(
+        select(Event)
+        .where(Event.instance_id.in_(instance_ids), Event.kind == "task_completed")
+        .order_by(Event.at, Event.id)
+    )
+    for event in events:
+        payload = json.loads(event.payload_json)
+        if payload.get("spec_name") in NOTIFY_TASKS:
+            found[event.instance_id] = payload.get("data", {})
+    return found
+
+
+def upcoming_disconnections(query: str = "", phone: tuple[str, str] | None = None) -> list[Upcoming]:
+    """S24.8: reported to CSC before the crew cuts supply — on the board from the moment of the report."""
+    rows = db.session.execute(
+        select(ProcessInstance, Customer)
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .join(Correlation, (Correlation.instance_id == ProcessInstance.id) & (Correlation.key == "account_no"))
+        .join(Customer, Customer.account_no == Correlation.value)
+        .where(HumanTask.spec_name.in_(DISCONNECT_TASKS), HumanTask.state == tasks.READY)
+        .order_by(HumanTask.created_at, HumanTask.id)
+        .limit(LIMIT)
+    ).all()
+    notices = _notices([instance.id for instance, _ in rows]) if rows else {}
+    found = []
+    for instance, customer in rows:
+        told = notices.get(instance.id, {})
+        line = Upcoming(customer.account_no, customer.name, customer.address,
+                        [masking.mask(p.phone) for p in customer.phones], customer.branch.name, instance.id,
+                        instance.business_key, CASE_KINDS[instance.process_key],
+                        _instant(told.get("csc_informed_at")), _instant(told.get("planned_cut_at")))  # fmt: skip
+        if not query or _matches_upcoming(line, customer, query, phone):
+            found.append(line)
+    return found
+
+
+def _matches_upcoming(line: Upcoming, customer: Customer, query: str, phone: tuple[str, str] | None) -> bool:
+    if query.upper() in line.account_no.upper() or query in line.customer_name or query in (line.case_no or ""):
+        return True
+    return phone is not None and any(lookups.phone_matches(p.phone, *phone) for p in customer.phones)
+
+
 def current_disconnections(user: User, query: str = "") -> Board:
     require_board(user)
     customers = list(
@@ -208,4 +271,4 @@ def current_disconnections(user: User, query: str = "") -> Board:
         found = [c for c in customers if any(lookups.phone_matches(p.phone, *phone) for p in c.phones)]
         lookups.record_phone_search(user, *phone, found)
     lines.sort(key=_urgency)
-    return Board(lines, truncated)
+    return Board(lines, truncated, upcoming_disconnections(query, phone))

@@ -1,6 +1,8 @@
 """Demo cases of the supply area for `make run` (issue 11): arrears (S19.3, S24.6) and hazard (S24.7) disconnections
 in 利州区分公司 at every stage — just opened, waiting for the payment deadline, overdue, at the head's sign-off,
-disconnected, paid and awaiting restore (one within the 6 hours, one past them), restored, paid before the cut.
+disconnected, paid and awaiting restore (one within the 6 hours, one past them), restored, paid before the cut —
+and outages (issue 16: S24.1-S24.5, S24.8, S25.4): planned ones awaiting the branch, being published, published,
+missed publication, running past 24 hours; emergencies just reported, major and past 24 hours, restored.
 
 Built by app/platform/demo_cases.py from the same use cases billing and staff use; the people are the demo users of
 README.md (孙师傅 lz_staff, 赵经理 lz_head, 李坐席 kf_agent; 安全部 aq_head and 应急中心 yj_head of the full
@@ -16,7 +18,7 @@ from app.models import Customer
 from app.org import users
 from app.platform import company_settings, script_functions
 from app.platform.demo_cases import Demo, DemoCase, beijing
-from app.supply import arrears, hazard
+from app.supply import arrears, hazard, outages
 
 BRANCH = "利州区分公司"
 STAFF, HEAD, AGENT = "lz_staff", "lz_head", "kf_agent"
@@ -101,12 +103,21 @@ def _restored(customer: Customer):
 
 
 def _to_cut(case: DemoCase, customer: Customer, demo: Demo, cut_by: int) -> tuple[DemoCase, datetime]:
-    """Reminder, written notice served, the notice's deadline passes (its timer fires), the head signs and supply is
-    cut on or before the day ``cut_by`` days ago. Returns the case and the moment of the cut."""
+    """Reminder, written notice served, the notice's deadline passes (its timer fires), the head signs, CSC and the
+    hotline are told (S24.8, beforehand) and supply is cut on or before the day ``cut_by`` days ago. Returns the case
+    and the moment of the cut."""
+    case, cut = _to_signed(case, customer, demo, cut_by)
+    case.work(cut - timedelta(minutes=50), "Task_notify_csc", AGENT, _csc_told)
+    return case.work(cut, "Task_disconnect", STAFF, _disconnected(customer)), cut
+
+
+def _to_signed(case: DemoCase, customer: Customer, demo: Demo, cut_by: int) -> tuple[DemoCase, datetime]:
+    """As _to_cut, up to the head's signature; returns the case and the moment the cut is planned for."""
     days = company_settings.get("arrears_notice_days")
     for opened in range(cut_by + days + 3, cut_by + days + 40):  # further back when holidays move the deadline
         reminded = demo.days_ago(opened - 1, "10:15")
-        deadline = datetime.fromisoformat(script_functions.add_days(reminded, days))
+        served = demo.days_ago(opened - 2, "15:30")  # S24.6: the period runs from service
+        deadline = datetime.fromisoformat(script_functions.add_days(served, days))
         signed = demo.at(clock.to_local(deadline).date(), "09:20")
         cut = signed + timedelta(days=1, minutes=45)
         if cut <= demo.days_ago(cut_by, "18:00"):
@@ -114,15 +125,14 @@ def _to_cut(case: DemoCase, customer: Customer, demo: Demo, cut_by: int) -> tupl
     account = {"account_no": customer.account_no}
     case.open(demo.days_ago(opened, "08:40"), _open_arrears(customer, 1268.5, 75, demo.days_ago(opened, "08:40")))
     case.work(reminded, "Task_reminder", STAFF, _reminder(customer, "visit"))
-    case.work(demo.days_ago(opened - 2, "15:30"), "Task_notice", STAFF, _served(customer))
+    case.work(served, "Task_notice", STAFF, _served(customer))
     case.message(demo.days_ago(opened - 4, "11:02"), "payment_received", account, _paid(300))  # part payment only
-    case.work(signed, "Task_signoff", HEAD, APPROVE)
-    return case.work(cut, "Task_disconnect", STAFF, _disconnected(customer)), cut
+    return case.work(signed, "Task_signoff", HEAD, APPROVE), cut
 
 
 def arrears_cases(demo: Demo) -> list[DemoCase]:
     d = demo
-    new, waiting, late_notice, signoff, due, late, done, paid = (d.customer(BRANCH) for _ in range(8))
+    new, waiting, late_notice, signoff, due, late, done, paid, told = (d.customer(BRANCH) for _ in range(9))
     cases = [
         DemoCase("supply.arrears.new", "欠费：刚转入，待催缴").open(
             d.hours_ago(3), _open_arrears(new, 386.4, 62, d.hours_ago(3))
@@ -143,15 +153,12 @@ def arrears_cases(demo: Demo) -> list[DemoCase]:
     restore_due, cut = _to_cut(
         DemoCase("supply.arrears.restore_due", "欠费：已停气，客户已缴清，6 小时内复气"), due, d, 3
     )
-    restore_due.work(cut + timedelta(minutes=40), "Task_notify_csc", AGENT, _csc_told)
     restore_due.message(d.hours_ago(2), "payment_received", {"account_no": due.account_no}, _paid(968.5))
     restore_due.claim(d.hours_ago(1.5), "Task_restore", STAFF)  # on his way to the customer
     title = "欠费：缴清已超 6 小时未复气（督办）"
     restore_late, cut = _to_cut(DemoCase("supply.arrears.restore_late", title), late, d, 2)
-    restore_late.work(cut + timedelta(minutes=50), "Task_notify_csc", AGENT, _csc_told)
     restore_late.message(d.hours_ago(7.5), "payment_received", {"account_no": late.account_no}, _paid(968.5))
     restored, cut = _to_cut(DemoCase("supply.arrears.restored", "欠费：停气后缴清，已恢复供气（办结）"), done, d, 8)
-    restored.work(cut + timedelta(minutes=35), "Task_notify_csc", AGENT, _csc_told)
     restored.message(d.days_ago(6, "14:12"), "payment_received", {"account_no": done.account_no}, _paid(968.5))
     restored.work(d.days_ago(6, "16:40"), "Task_restore", STAFF, _restored(done))
     paid_case = (
@@ -160,7 +167,11 @@ def arrears_cases(demo: Demo) -> list[DemoCase]:
         .work(d.days_ago(8, "10:05"), "Task_reminder", STAFF, _reminder(paid))
         .message(d.days_ago(7, "09:31"), "payment_received", {"account_no": paid.account_no}, _paid(455.2))
     )
-    return [*cases, restore_due, restore_late, restored, paid_case]
+    # S24.8: signed off yesterday, CSC to be told before the crew goes out today.
+    to_notify, _planned = _to_signed(
+        DemoCase("supply.arrears.to_notify", "欠费：已批准停气，待报送客服中心"), told, d, 0
+    )
+    return [*cases, restore_due, restore_late, restored, paid_case, to_notify]
 
 
 # ---------------------------------------------------------------- hazards (S24.7)
@@ -220,6 +231,7 @@ def _hazard_to_cut(case: DemoCase, customer: Customer, demo: Demo, index: int, f
     case.work(d.days_ago(found - 1, "10:00"), "Task_hazard_notice", STAFF, _hazard_notice(customer, index, 3))
     case.work(d.days_ago(found - 6, "09:40"), "Task_reinspect", STAFF, _reinspected(False))
     case.work(d.days_ago(found - 6, "15:10"), "Task_hazard_signoff", HEAD, HAZARD_APPROVE)
+    case.work(d.days_ago(found - 7, "08:40"), "Task_hazard_notify_csc", AGENT, _csc_told)  # S24.8: beforehand
     return case.work(
         d.days_ago(found - 7, "09:30"), "Task_hazard_disconnect", STAFF, _disconnected(customer, CUT_FOR_HAZARD)
     )
@@ -227,7 +239,7 @@ def _hazard_to_cut(case: DemoCase, customer: Customer, demo: Demo, index: int, f
 
 def hazard_cases(demo: Demo) -> list[DemoCase]:
     d = demo
-    new, waiting, overdue, major, signoff, cut, done = (d.customer(BRANCH) for _ in range(7))
+    new, waiting, overdue, major, signoff, cut, done, told = (d.customer(BRANCH) for _ in range(8))
     major_case = (
         DemoCase("supply.hazard.major", "隐患：重大隐患，报安全部和应急中心处置")
         .open(d.days_ago(2, "09:10"), _open_hazard(major, d.days_ago(2, "08:30"), 5))
@@ -245,12 +257,10 @@ def hazard_cases(demo: Demo) -> list[DemoCase]:
     disconnected = _hazard_to_cut(
         DemoCase("supply.hazard.disconnected", "隐患：逾期未整改已停气，待复验"), cut, d, 1, 9
     )
-    disconnected.work(d.days_ago(2, "10:00"), "Task_hazard_notify_csc", AGENT, _csc_told)
     disconnected.claim(d.days_ago(1, "16:20"), "Task_verify", STAFF)  # the customer called: rectified, come and see
     restored = _hazard_to_cut(
         DemoCase("supply.hazard.restored", "隐患：整改复验合格，已恢复供气（办结）"), done, d, 2, 15
     )
-    restored.work(d.days_ago(8, "09:45"), "Task_hazard_notify_csc", AGENT, _csc_told)
     restored.work(d.days_ago(5, "10:20"), "Task_verify", STAFF, _verified)
     restored.work(d.days_ago(5, "11:10"), "Task_hazard_restore", STAFF, _restored(done))
     return [
@@ -268,10 +278,169 @@ def hazard_cases(demo: Demo) -> list[DemoCase]:
         .open(d.days_ago(8, "10:00"), _open_hazard(signoff, d.days_ago(8, "09:30"), 6))
         .work(d.days_ago(7, "11:00"), "Task_hazard_notice", STAFF, _hazard_notice(signoff, 6, 5))
         .work(d.hours_ago(5), "Task_reinspect", STAFF, _reinspected(False)),
+        DemoCase("supply.hazard.to_notify", "隐患：已批准停气，待报送客服中心（S24.8）")
+        .open(d.days_ago(9, "10:00"), _open_hazard(told, d.days_ago(9, "09:30"), 2))
+        .work(d.days_ago(8, "11:00"), "Task_hazard_notice", STAFF, _hazard_notice(told, 2, 3))
+        .work(d.days_ago(1, "09:40"), "Task_reinspect", STAFF, _reinspected(False))
+        .work(d.days_ago(1, "15:10"), "Task_hazard_signoff", HEAD, HAZARD_APPROVE),
         disconnected,
         restored,
     ]
 
 
+# ---------------------------------------------------------------- outages (S24.1-S24.5, S24.8, S25.4)
+
+DISPATCH = "dd_staff"
+PLANNED_CAUSES = ["嘉陵路中压管道迁改施工", "调压箱年度检修", "庭院管网改造碰口", "阀门更换维修", "老旧管网更新改造"]
+EMERGENCY_CAUSES = ["第三方施工挖断中压管道", "调压站设备故障"]
+
+
+def _place(customer: Customer) -> str:
+    return "/".join(p for p in (customer.district, customer.street, customer.estate) if p)
+
+
+def _request(place: str, index: int, start: datetime, end: datetime):
+    payload = {"cause": PLANNED_CAUSES[index], "kind": "stop", "areas": [place], "planned_start": beijing(start),
+               "planned_end": beijing(end), "peak_justification": "演示：按施工窗口安排"}  # fmt: skip
+    return lambda: outages.request_planned(payload, users.get_by_username(DISPATCH)).instance_id
+
+
+def _report(place: str, index: int, started: datetime, restore: datetime, major: bool = False, who: str = AGENT):
+    payload = {"cause": EMERGENCY_CAUSES[index], "kind": "stop", "areas": [place], "started_at": beijing(started),
+               "expected_restore": beijing(restore), "major_incident": major,
+               "situation": "现场已关阀隔离，抢修队伍赶赴现场"}  # fmt: skip
+    return lambda: outages.report_emergency(payload, users.get_by_username(who)).instance_id
+
+
+OUTAGE_AGREE = {"agreed": True, "measures_approved": True, "agree_opinion": "同意，分公司派员配合停复气"}
+
+
+def _published(at: datetime) -> dict:
+    found = {}
+    for key, label in outages.CHANNELS.items():
+        found |= {f"{key}_published_at": beijing(at - timedelta(minutes=30)), f"{key}_published_by": STAFF,
+                  f"{key}_reference": label}  # fmt: skip
+    return found
+
+
+def _csc_outage(at: datetime) -> dict:
+    return {"csc_informed_at": beijing(at - timedelta(minutes=5)), "hotline_informed": True,
+            "csc_note": "已告知坐席，用户来电按停气看板答复"}  # fmt: skip
+
+
+def _plan(restore: datetime):
+    return lambda at: {"plan_started": True, "residential_first": True, "expected_restore": beijing(restore),
+                       "plan_measures": "启动保障供气应急预案，居民用户优先恢复，学校医院派 LNG 瓶组保供"}  # fmt: skip
+
+
+def _housing(at: datetime) -> dict:
+    return {"notice_printed": True, "housing_sent_at": beijing(at - timedelta(minutes=10)),
+            "housing_sent_how": "in_person", "housing_received_by": "住建局值班室"}  # fmt: skip
+
+
+def _outage_restored(at: datetime) -> dict:
+    return {"restored_at": beijing(at - timedelta(minutes=10)), "safety_checked": True,
+            "restore_note": "管道修复，置换检漏合格，逐户恢复供气"}  # fmt: skip
+
+
+def _to_published(case: DemoCase, opened: datetime) -> DemoCase:
+    return (
+        case.work(opened + timedelta(hours=2), "Task_branch_agree", HEAD, OUTAGE_AGREE)
+        .work(opened + timedelta(hours=5), "Task_publish", STAFF, _published)
+        .work(opened + timedelta(hours=6), "Task_inform_csc", AGENT, _csc_outage)
+    )
+
+
+def planned_cases(demo: Demo) -> list[DemoCase]:
+    d = demo
+    places = [_place(d.customer(BRANCH)) for _ in range(5)]
+    ahead = d.today + timedelta(days=5)
+    agree = DemoCase("supply.outage.agree", "计划停气：调度中心申请，待分公司同意").open(
+        d.hours_ago(1), _request(places[0], 0, d.at(ahead, "09:30"), d.at(ahead, "17:00"))
+    )
+    opened = d.days_ago(1, "10:00")
+    publishing = (
+        DemoCase("supply.outage.publishing", "计划停气：分公司已同意，公告发布中")
+        .open(opened, _request(places[1], 1, d.at(ahead, "13:30"), d.at(ahead, "16:30")))
+        .work(opened + timedelta(hours=3), "Task_branch_agree", HEAD, OUTAGE_AGREE)
+    )
+    opened = d.days_ago(2, "09:00")
+    published = _to_published(
+        DemoCase("supply.outage.published", "计划停气：已在各渠道公告，待停气").open(
+            opened, _request(places[2], 2, d.at(ahead, "20:00"), d.at(ahead + timedelta(days=1), "05:00"))
+        ),
+        opened,
+    )
+    opened = d.days_ago(6, "09:00")
+    missed = (
+        DemoCase("supply.outage.missed", "计划停气：停气前 48 小时未公告完毕，待重新安排")
+        .open(opened, _request(places[3], 3, d.days_ago(2, "09:30"), d.days_ago(2, "17:00")))
+        .work(opened + timedelta(hours=2), "Task_branch_agree", HEAD, OUTAGE_AGREE)
+    )
+    opened = d.days_ago(7, "09:00")
+    start = d.days_ago(3, "09:30")
+    over24 = _to_published(
+        DemoCase("supply.outage.over24", "计划停气：超过计划时间且超过 24 小时，书面报告住建局").open(
+            opened, _request(places[4], 4, start, d.days_ago(3, "17:00"))
+        ),
+        opened,
+    )
+    over24.work(start + timedelta(minutes=15), "Task_confirm_stop", STAFF,
+                {"stopped_at": beijing(start), "stop_confirmed": True, "stop_note": "按公告范围关阀停气"})  # fmt: skip
+    over24.work(start + timedelta(hours=9), "Task_overdue_head", HEAD, {"followup": "碰口焊接返工，已加派人手"})
+    over24.work(start + timedelta(hours=24, minutes=30), "Task_housing_notice", DISPATCH, _housing)
+    over24.work(start + timedelta(hours=24, minutes=40), "Task_emergency_plan", DISPATCH, _plan(d.days_ago(2, "18:00")))
+    over24.work(d.days_ago(2, "17:30"), "Task_restore", STAFF, _outage_restored)
+    return [agree, publishing, published, missed, over24]
+
+
+def emergency_cases(demo: Demo) -> list[DemoCase]:
+    d = demo
+    places = [_place(d.customer(BRANCH)) for _ in range(3)]
+    new = DemoCase("supply.outage.emergency_new", "紧急停气：热线刚登记，抢修中").open(
+        d.hours_ago(1), _report(places[0], 0, d.hours_ago(1.5), d.now + timedelta(hours=6))
+    )
+    began = d.days_ago(3, "07:40")
+    major = (
+        DemoCase("supply.outage.emergency_major", "紧急停气：重大事故，超过 24 小时，待续报住建局")
+        .open(began + timedelta(minutes=20), _report(places[1], 1, began, began + timedelta(hours=12), True, DISPATCH))
+        .work(
+            began + timedelta(minutes=40),
+            "Task_inform_hotline",
+            AGENT,
+            lambda at: {"hotline_informed_at": beijing(at), "hotline_informed": True},
+        )  # fmt: skip
+        .work(began + timedelta(minutes=50), "Task_housing_notice", DISPATCH, _housing)
+        .work(began + timedelta(hours=1), "Task_emergency_plan", DISPATCH, _plan(began + timedelta(hours=12)))
+        .work(
+            began + timedelta(hours=1, minutes=20),
+            "Task_major_report",
+            "yj_staff",
+            lambda at: {
+                "reported_at": beijing(at),
+                "reported_to": "市应急管理局值班室",
+                "reserve_gas": True,
+                "report_note": "调压站故障致城区东片区停气，已启动储备气源",
+            },
+        )  # fmt: skip
+        .work(began + timedelta(hours=24, minutes=30), "Task_over24_plan", DISPATCH, _plan(d.now + timedelta(hours=8)))
+    )
+    began = d.days_ago(1, "15:10")
+    restored = (
+        DemoCase("supply.outage.emergency_restored", "紧急停气：抢修完毕，已恢复供气（办结）")
+        .open(began + timedelta(minutes=10), _report(places[2], 0, began, began + timedelta(hours=5)))
+        .work(
+            began + timedelta(minutes=30),
+            "Task_inform_hotline",
+            AGENT,
+            lambda at: {"hotline_informed_at": beijing(at), "hotline_informed": True},
+        )  # fmt: skip
+        .work(began + timedelta(minutes=45), "Task_housing_notice", DISPATCH, _housing)
+        .work(began + timedelta(hours=1), "Task_emergency_plan", DISPATCH, _plan(began + timedelta(hours=5)))
+        .work(began + timedelta(hours=4, minutes=30), "Task_repair", STAFF, _outage_restored)
+    )
+    return [new, major, restored]
+
+
 def demo_cases(demo: Demo) -> list[DemoCase]:
-    return arrears_cases(demo) + hazard_cases(demo)
+    return arrears_cases(demo) + hazard_cases(demo) + planned_cases(demo) + emergency_cases(demo)

@@ -13,9 +13,13 @@ def register_web(app: Flask) -> None:
     from app.web import guards
 
     guards.install(app)  # first: the bounded id converter must be in place before any route is added
+    from app.web import observability
+
+    observability.install(app)  # request ids, request metrics and log lines, /metrics (issue 18)
     from app.web.api import (  # noqa: F401  (routes register on import)
         calendar,
         cases,
+        contract,
         customers,
         definitions,
         directory,
@@ -47,6 +51,7 @@ def register_web(app: Flask) -> None:
     from app.web.pages.errors import CSRF_GUIDANCE, html_error
 
     app.register_blueprint(api, url_prefix="/api/v1")
+    contract.install(app)
     app.register_blueprint(health)
     app.register_blueprint(pages)
     app.register_blueprint(vendor.vendor)
@@ -84,6 +89,29 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
+        err = _not_found_for_any_method(err)
         if (page := html_error(err.code or 500, err.description or "")) is not None:
             return page
-        return jsonify({"error": err.name.lower().replace(" ", "_"), "detail": err.description}), err.code
+        response = jsonify({"error": err.name.lower().replace(" ", "_"), "detail": err.description})
+        for name, value in err.get_headers():  # e.g. the Allow header a 405 must carry (RFC 9110)
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, err.code
+
+
+def _not_found_for_any_method(err: HTTPException) -> HTTPException:
+    """werkzeug answers 405 when a path matched another method's rule but its id was out of range for every rule
+    (``PUT /api/v1/owners/drafts/99999999999/xml``): that is a 404 (issue 13 item 13, found by the fuzzing)."""
+    from flask import current_app, request
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+    if not isinstance(err, MethodNotAllowed) or not err.valid_methods:
+        return err
+    adapter = current_app.create_url_adapter(request)
+    for method in err.valid_methods:  # a real 405 when some method's rule takes this very path
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        return err
+    return NotFound()

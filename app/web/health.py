@@ -1,21 +1,26 @@
-"""Liveness and readiness for operators and `make run` checks: the database answers, and no script worker has
-outlived its limit (issue 13: a worker stuck past its wall-clock ceiling, or one that would not die, is reported and
-the answer is 503)."""
+"""Liveness and readiness (issue 18; issue 13 for script workers).
+
+/healthz: the process is alive and answers (no database: a load balancer must not restart a healthy process because
+the database is slow). /readyz: it can do its work now — a database write gets through within the deadline, the
+schema is current, its scheduler (if it runs one) beats, no script worker is stuck (platform/readiness.py); 503 with
+the failing check named otherwise.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
-from app import engine
-from app.platform import system
+from app.platform import readiness
 
 health = Blueprint("health", __name__)
 
 
 @health.get("/healthz")
 def healthz():
-    database = system.database_ok()
-    scripts = engine.script_workers_health()
-    healthy = database and not scripts["stuck"]
-    body = {"status": "ok" if healthy else "degraded", "database": "ok" if database else "failing", "scripts": scripts}
-    return jsonify(body), 200 if healthy else 503
+    return jsonify({"status": "ok"})
+
+
+@health.get("/readyz")
+def readyz():
+    ready, body = readiness.check(current_app._get_current_object())
+    return jsonify(body), 200 if ready else 503

@@ -2,7 +2,7 @@
 reached its new holder (issue 11).
 
 Revision ID: 20261130_user_admin
-Revises: 20261129_sessions
+Revises: 20261129_heartbeats
 Created: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import app.models.types
 
 revision = "20261130_user_admin"
-down_revision = "20261129_sessions"
+down_revision = "20261129_heartbeats"
 branch_labels = None
 depends_on = None
 

@@ -8,17 +8,16 @@ SQLite only; the pages' behaviour on PostgreSQL is covered by tests/web/test_pag
 from __future__ import annotations
 
 import shutil
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.settings import Settings
 from tests.conftest import FIXTURES, ROOT, SAMPLE_BPMN
+from tests.live import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -84,12 +83,8 @@ def server(tmp_path_factory):
         demo.load_directory()
         definitions.deploy(SLA_SAMPLE.encode("utf-8"), "platform_sample.bpmn")
         list(definitions.deploy_paths([ROOT / "processes"]))  # the company's diagrams, for the journeys
-    http = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield Server(f"http://127.0.0.1:{http.server_port}", application)
-    http.shutdown()
-    thread.join(timeout=5)
+    with serving(application) as base:
+        yield Server(base, application)
     with application.app_context():
         db.engine.dispose()
     shutil.rmtree(folder, ignore_errors=True)

@@ -56,7 +56,9 @@ class Person:
 
     def row(self, view: str, case_no: str, task: str) -> Locator:
         """The menu's inbox view (``mine``, ``group``, ``done``), the case number typed into its search box."""
-        with self.page.expect_navigation(wait_until="load"):  # htmx is listening before anything is typed
+        with self.page.expect_navigation(
+            wait_until="load"
+        ):  # htmx listens, and nothing typed is lost to the page being left
             self.page.locator(f'nav.side a[data-view="{view}"]').click()
         self.page.get_by_role("searchbox", name="搜索").fill(case_no)
         expect(self.page).to_have_url(re.compile(f"q={case_no}"))  # the filtered list is in (htmx pushes its URL)
@@ -112,6 +114,9 @@ class Person:
         while choice.get_attribute("aria-selected") != "true":
             search.press("ArrowDown")
         search.press("Enter")
+        # Enter while the typed search is still on its way takes its first answer when it arrives: wait for that
+        # (the list closes) before moving on, or leaving the box first would drop the unfinished pick.
+        expect(box.get_by_role("listbox")).to_be_hidden()
 
     def submit(self, expect_ok: str | None = None) -> None:
         self.page.get_by_role("button", name="提交").click()

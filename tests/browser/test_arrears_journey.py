@@ -1,8 +1,8 @@
 """Arrears disconnection (processes/arrears_disconnection.bpmn, S19.3/S24.6/S24.8) worked to its end in the browser,
 only through the pages, by each person it reaches: 孙师傅 (lz_staff) enters the arrears from the start page, reminds
 the customer and serves the printed 缴费及停气通知书; the deadline passes; 赵经理 (lz_head) signs the disconnection;
-孙师傅 cuts supply; 李坐席 (kf_agent) takes the S24.8 notice and sees the customer on the 停气看板; the customer pays
-in full; 孙师傅 restores supply within the 6 hours.
+李坐席 (kf_agent) takes the S24.8 report before the cut and sees the coming disconnection on the 停气看板; 孙师傅
+cuts supply; the customer pays in full; 孙师傅 restores supply within the 6 hours.
 
 The payments come from the billing system through the real HTTP API with billing's own token (the outside world,
 not a person's task); the clock is moved between steps and the scheduler's sweep run (setup). Nothing else moves
@@ -133,6 +133,18 @@ def test_arrears_from_entry_to_disconnection_and_restore_within_6_hours(server, 
     head.type("signoff_opinion", "通知书期限届满仍未缴清，经核实无特殊困难，同意停气")
     head.submit("已提交")
 
+    # S24.8: CSC and the hotline are told before the crew cuts supply; the board shows the coming disconnection.
+    clock_at(datetime(2026, 3, 10, 13, 50, tzinfo=SHANGHAI))
+    agent = person("kf_agent", "arrears")
+    agent.claim(case_no, "停气前报送客服中心及热线")
+    agent.when("csc_informed_at", datetime(2026, 3, 10, 13, 45, tzinfo=SHANGHAI))
+    agent.when("planned_cut_at", datetime(2026, 3, 10, 14, 0, tzinfo=SHANGHAI))
+    agent.choose("hotline_informed", "是")
+    agent.submit("已提交")
+    agent.go("/board")
+    expect(agent.page.locator("#upcoming")).to_contain_text(case_no)
+    agent.shot("05_board")
+
     clock_at(datetime(2026, 3, 10, 14, 30, tzinfo=SHANGHAI))
     staff.claim(case_no, "现场停气")
     staff.when("disconnected_at", datetime(2026, 3, 10, 14, 5, tzinfo=SHANGHAI))
@@ -151,16 +163,6 @@ def test_arrears_from_entry_to_disconnection_and_restore_within_6_hours(server, 
     staff.type("meter_reading", "2318.4")
     staff.submit("已提交")
 
-    # S24.8: the hotline knows, and the board shows the customer to agents answering calls.
-    agent = person("kf_agent", "arrears")
-    agent.claim(case_no, "停气告知客服中心及热线")
-    agent.when("csc_informed_at", datetime(2026, 3, 10, 14, 25, tzinfo=SHANGHAI))
-    agent.choose("hotline_informed", "是")
-    agent.submit("已提交")
-    agent.go("/board")
-    expect(agent.page.locator("main")).to_contain_text(case_no)
-    agent.shot("05_board")
-
     # The customer pays the rest at the counter; billing tells GasFlow; restore within 6 hours of payment.
     clock_at(datetime(2026, 3, 11, 10, 0, tzinfo=SHANGHAI))
     assert pay(server, token, 968.5, datetime(2026, 3, 11, 9, 48, tzinfo=SHANGHAI)) != []
@@ -177,8 +179,8 @@ def test_arrears_from_entry_to_disconnection_and_restore_within_6_hours(server, 
     page = head.page
     expect(page.locator(".status-completed")).to_have_text("已办结")
     timeline = page.locator("ol.timeline")
-    for step in ["电话或上门催缴并送达催缴通知单", "送达缴费及停气通知书", "部门负责人审批停气", "现场停气",
-                 "停气告知客服中心及热线", "恢复供气（缴清后6小时内）"]:  # fmt: skip
+    for step in ["电话或上门催缴并送达催缴通知单", "送达缴费及停气通知书", "部门负责人审批停气",
+                 "停气前报送客服中心及热线", "现场停气", "恢复供气（缴清后6小时内）"]:  # fmt: skip
         expect(timeline).to_contain_text(step)
     for who in ["孙师傅", "赵经理", "李坐席"]:
         expect(timeline).to_contain_text(who)

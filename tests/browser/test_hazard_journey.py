@@ -1,7 +1,7 @@
 """Hazard disconnection (processes/hazard_disconnection.bpmn, S24.7/S24.8) worked to its end in the browser, only
 through the pages, by each person it reaches: 孙师傅 (lz_staff) records the hazard found on inspection and serves the
-rectification notice, comes back after the deadline, 赵经理 (lz_head) signs the disconnection, 孙师傅 cuts supply,
-李坐席 (kf_agent) takes the S24.8 notice for the hotline, 孙师傅 verifies the rectification and restores supply.
+rectification notice, comes back after the deadline, 赵经理 (lz_head) signs the disconnection, 李坐席 (kf_agent) takes
+the S24.8 report for the hotline before the cut, 孙师傅 cuts supply, verifies the rectification and restores supply.
 The clock is moved between steps (setup); nothing but the pages moves the case."""
 
 from __future__ import annotations
@@ -86,6 +86,18 @@ def test_hazard_from_inspection_to_restored_supply(server, person, clock_at):
     head.choose("signoff_decision", "同意停气")
     head.submit("已提交")
 
+    clock_at(datetime(2026, 3, 17, 13, 45, tzinfo=SHANGHAI))
+    # S24.8: the hotline is told before the crew cuts supply, so agents can answer; the confirmation is not optional.
+    agent = person("kf_agent", "hazard")
+    agent.claim(case_no, "停气前报送客服中心及热线")
+    agent.when("csc_informed_at", datetime(2026, 3, 17, 13, 40, tzinfo=SHANGHAI))
+    agent.choose("hotline_informed", "否")
+    agent.submit()
+    agent.expect_error("hotline_informed", "是")
+    agent.choose("hotline_informed", "是")
+    agent.type("csc_note", "已告知坐席，客户来电按停气看板答复")
+    agent.submit("已提交")
+
     clock_at(datetime(2026, 3, 17, 14, 30, tzinfo=SHANGHAI))
     staff.claim(case_no, "现场停气")
     staff.when("disconnected_at", datetime(2026, 3, 17, 14, 10, tzinfo=SHANGHAI))
@@ -95,17 +107,6 @@ def test_hazard_from_inspection_to_restored_supply(server, person, clock_at):
     staff.choose("customer_present", "是")
     staff.type("disconnect_note", "关闭表前阀加锁，张贴停气告知单，告知整改复验合格后恢复供气")
     staff.submit("已提交")
-
-    # S24.8: the hotline is told, so agents can answer the customer; the confirmation is not optional.
-    agent = person("kf_agent", "hazard")
-    agent.claim(case_no, "停气告知客服中心及热线")
-    agent.when("csc_informed_at", datetime(2026, 3, 17, 14, 25, tzinfo=SHANGHAI))
-    agent.choose("hotline_informed", "否")
-    agent.submit()
-    agent.expect_error("hotline_informed", "是")
-    agent.choose("hotline_informed", "是")
-    agent.type("csc_note", "已告知坐席，客户来电按停气看板答复")
-    agent.submit("已提交")
 
     clock_at(datetime(2026, 3, 19, 10, 0, tzinfo=SHANGHAI))
     staff.claim(case_no, "整改复验（恢复供气前）")
@@ -126,7 +127,7 @@ def test_hazard_from_inspection_to_restored_supply(server, person, clock_at):
     page = head.page
     expect(page.locator(".status-completed")).to_have_text("已办结")
     timeline = page.locator("ol.timeline")
-    for step in ["下达隐患整改通知书", "期满复查整改情况", "部门负责人审批停气", "现场停气", "停气告知客服中心及热线",
+    for step in ["下达隐患整改通知书", "期满复查整改情况", "部门负责人审批停气", "停气前报送客服中心及热线", "现场停气",
                  "整改复验（恢复供气前）", "恢复供气"]:  # fmt: skip
         expect(timeline).to_contain_text(step)
     for who in ["孙师傅", "赵经理", "李坐席"]:

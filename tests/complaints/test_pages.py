@@ -110,13 +110,17 @@ def test_C8_fast_intake_warns_of_a_repeat_before_submit_and_merges_only_when_con
 def test_C8_fast_intake_tells_of_internal_to_external_before_submit(app, hotline):
     first = complaints.intake(
         {"channel": "hotline", "received_at": "2026-03-02T09:00:00+08:00", "about": {"unit": "利州区分公司"},
-         "complainant": {"name": "张三", "phone": "13800001234", "anonymous": False}, "description": "燃气费有误",
+         "complainant": {"name": "张三", "phone": "13800001234", "address": "利州区东坝街道1号", "anonymous": False},
+         "description": "燃气费有误",
          "matter": "燃气费", "resolved_on_call": True, "answer": "已解释"},
         hotline["kf_agent"].user,
     )  # fmt: skip
-    callback = _open(first.instance_id)["Task_callback_csc"]
-    tasks.claim(callback.id, hotline["kf_agent"].user)
-    instances.complete_task(callback.id, {"satisfaction": "满意", "csc_callback": "ok"}, hotline["kf_agent"].user)
+    agent_user = hotline["kf_agent"].user
+    for element, data in (("Task_callback_unit", {"unit_callback": "ok", "unit_callback_at": "2026-03-02T10:00:00+08:00"}),
+                          ("Task_callback_csc", {"satisfaction": "满意", "csc_callback": "ok"})):  # fmt: skip
+        callback = _open(first.instance_id)[element]
+        tasks.claim(callback.id, agent_user)
+        instances.complete_task(callback.id, data, agent_user)
     agent = sign_in(app, "kf_agent")
     query = "complainant.phone=13800001234&matter=燃气费&channel=12345"
     assert first.case_no in agent.get(f"/complaints/intake/earlier?{query}").get_data(as_text=True)
@@ -162,7 +166,8 @@ def test_C13_2_5_complainee_cannot_claim_or_complete_the_investigation_by_page(a
 def test_C14_2_report_page_for_readers_and_a_chinese_403_for_others(app, hotline):
     result = complaints.intake(
         {"channel": "counter", "received_at": "2026-03-02T09:00:00+08:00", "about": {"user": "lz_staff2"},
-         "complainant": {"name": "李四", "phone": "13900000001", "anonymous": False}, "description": "态度差",
+         "complainant": {"name": "李四", "phone": "13900000001", "address": "利州区东坝街道2号", "anonymous": False},
+         "description": "态度差",
          "matter": "服务态度"},
         hotline["kf_agent"].user,
     )  # fmt: skip
@@ -179,3 +184,25 @@ def test_C14_2_report_page_for_readers_and_a_chinese_403_for_others(app, hotline
     body = refused.get_data(as_text=True)
     assert refused.status_code == 403 and "投诉月报只对客服中心、部门负责人、分管领导和审计人员开放" in body
     assert "(the complaint report" not in body
+
+
+def test_the_case_panel_shows_the_intake_first_then_each_step_under_its_task(app, hotline):
+    """Issue 11 §3: what the customer said, who and where, at the top; each task's entries grouped under its name;
+    times in Beijing time; the phone masked for a reader outside 客服中心 (S21.4)."""
+    agent = sign_in(app, "kf_agent")
+    agent.get("/start/complaint")
+    instance_id = int(agent.post("/start/complaint", {**CALLER, "about.user": "", "about.unit": "利州区分公司"})
+                      .headers["Location"].rsplit("=", 1)[1])  # fmt: skip
+    triage = _open(instance_id)["Task_triage"]
+    tasks.claim(triage.id, hotline["kf_agent"].user)
+    instances.complete_task(triage.id, {"severity": "general", "responsible_unit": "利州区分公司",
+                                        "misconduct_alleged": False}, hotline["kf_agent"].user)  # fmt: skip
+    head = sign_in(app, "lz_head")
+    page = head.get(f"/cases/{instance_id}").get_data(as_text=True)
+    intake = page[page.index('class="fact-group intake"') : page.index("分派定级</h3>")]
+    assert "<h3>受理信息</h3>" in intake
+    assert "抄表员未按约定上门" in intake and "投诉人 · 姓名</dt>" in intake and "张三" in intake
+    assert "2026-03-02 09:10" in intake  # received_at in Beijing time, not ISO
+    assert "138****1234" in intake and "13800001234" not in page  # S21.4
+    triaged = page[page.index("分派定级</h3>") :]
+    assert "一般投诉" in triaged and "<dt>是否涉及员工违规违纪（C6）</dt>" in triaged

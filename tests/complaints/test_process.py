@@ -6,30 +6,16 @@ import pytest
 
 from app.complaints import intake as complaints
 from app.core.errors import Forbidden, Invalid
-from app.customers import records as customers
 from app.extensions import db
 from app.models import ProcessInstance
 from app.org import directory, users
-from app.platform import definitions, instances, tasks, timers
-from app.settings import PROJECT_ROOT
+from app.platform import instances, tasks, timers
+from tests.complaints.talks import SUPERIOR_TALK, TALKS
 from tests.walk import event_payloads as _events
 from tests.walk import open_tasks as _open
 from tests.walk import work as _do
 
 RECEIVED = "2026-03-02T09:00:00+08:00"  # a Monday; 5 working days end at 24:00 on Monday 2026-03-09
-
-
-@pytest.fixture
-def complaint(app, people, at):
-    at("2026-03-02T09:30:00+08:00")
-    definitions.deploy((PROJECT_ROOT / "processes" / "complaint.bpmn").read_bytes(), "complaint.bpmn")
-    users.add_user("jd_member", "committee-pass-1", "监督委员会", ["staff"], "监督委员会委员")
-    customers.create(
-        {"account_no": "LZ-0001", "name": "张三", "customer_class": "B2", "district": "利州区", "street": "东坝街道",
-         "phones": ["13800001234"], "branch": "利州区分公司"},
-        people["admin"].user,
-    )  # fmt: skip
-    return people
 
 
 def _intake(person, **overrides):
@@ -69,11 +55,19 @@ def _investigate(iid: int, people, investigators=("lz_staff",), conflict=False):
         iid,
         "Task_investigate",
         people[investigators[0]],
-        {"facts": "属实", "findings": "员工未按约上门", "investigator_signature": "孙师傅"},
+        {"facts": "属实", "findings": "员工未按约上门", "investigator_signature": "孙师傅", **TALKS},
     )
     if len(investigators) > 1:
         _do(iid, "Task_cosign", people[investigators[1]], {"cosign_agrees": True, "cosigner_signature": "周师傅"})
-    _do(iid, "Task_superior", people["lz_head"], {"superior_opinion": "同意", "superior_agrees": True})
+    _do(iid, "Task_superior", people["lz_head"], {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True})
+
+
+def _investigate_major(iid: int, people):
+    """C4(二)/C5.2: 客服中心 investigates a major complaint, the responsible unit assists (issue 12, item 6)."""
+    _do(iid, "Task_unit_assist", people["lz_head"], {"assist_contact": "lz_head", "assist_materials": "排班表"})
+    _do(iid, "Task_csc_investigate", people["kf_agent"],
+        {"facts": "属实", "findings": "属实", "investigator_signature": "李坐席", **TALKS})  # fmt: skip
+    _do(iid, "Task_superior", people["lz_head"], {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True})
 
 
 def _handle(iid: int, people):
@@ -104,7 +98,9 @@ def test_C11_C12_intake_contract_is_validated_and_csc_is_told(complaint):
 
 def test_C7_1_1_first_contact_resolution_closes_general_and_still_calls_back(complaint):
     result = _intake(complaint["kf_agent"], resolved_on_call=True, answer="当场解释了抄表周期")
-    assert set(_open(result.instance_id)) == {"Task_callback_csc"}
+    assert set(_open(result.instance_id)) == {"Task_callback_unit"}  # C15.3: both rounds (issue 12, item 8)
+    assert _open(result.instance_id)["Task_callback_unit"].candidate_group == "客服中心"  # CSC solved it
+    _do(result.instance_id, "Task_callback_unit", complaint["kf_agent"], CALLBACK_UNIT)
     _do(
         result.instance_id, "Task_callback_csc", complaint["kf_agent"], {"satisfaction": "满意", "csc_callback": "满意"}
     )
@@ -165,9 +161,17 @@ def test_C7_C6_major_complaint_with_misconduct_opens_a_parallel_discipline_task(
     _do(iid, "Task_triage", complaint["kf_agent"],
         {**TRIAGE, "severity": "major", "major_criteria": ["personal_gain"], "misconduct_alleged": True})  # fmt: skip
     open_now = _open(iid)
-    assert set(open_now) == {"Task_assign", "Task_discipline"}
+    assert set(open_now) == {"Task_csc_investigate", "Task_unit_assist", "Task_discipline"}  # C4(二), C5.2
     assert open_now["Task_discipline"].candidate_group == "纪检监审法务部"
-    _investigate(iid, complaint)
+    _do(iid, "Task_unit_assist", complaint["lz_head"], {"assist_contact": "lz_head", "assist_materials": "排班表"})
+    _do(iid, "Task_csc_investigate", complaint["kf_agent"],
+        {"facts": "属实", "findings": "属实", "investigator_signature": "李坐席", **TALKS})  # fmt: skip
+    _do(
+        iid,
+        "Task_superior",
+        complaint["lz_head"],
+        {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True},
+    )
     assert "Task_validity" not in _open(iid)  # waits for the discipline check too
     _do(iid, "Task_discipline", complaint["jj_staff"], {"discipline_findings": "属实", "discipline_action": "警告"})
     assert set(_open(iid)) == {"Task_validity"}
@@ -212,7 +216,7 @@ def test_C13_2_5_conflict_of_interest_needs_two_investigators_who_both_sign(comp
         iid,
         "Task_investigate",
         complaint["lz_staff"],
-        {"facts": "属实", "findings": "属实", "investigator_signature": "孙师傅"},
+        {"facts": "属实", "findings": "属实", "investigator_signature": "孙师傅", **TALKS},
     )
     cosign = _open(iid)["Task_cosign"]
     assert cosign.assignee_id == complaint["lz_head"].user.id
@@ -234,10 +238,10 @@ def _to_answer(iid: int, people):
 def test_C14_1_C15_2_reminder_the_day_before_and_escalation_on_breach_once(complaint, at):
     iid = _intake(complaint["kf_agent"]).instance_id
     _to_answer(iid, complaint)
-    at("2026-03-06T23:00:00+08:00")
+    at("2026-03-06T08:29:00+08:00")
     timers.sweep()
     assert "Task_reminder" not in _open(iid)
-    at("2026-03-07T00:00:01+08:00")  # end of the 4th working day: one working day left
+    at("2026-03-06T08:30:01+08:00")  # Friday 08:30: the working day before the deadline's day (issue 12, item 4)
     timers.sweep()
     assert "Task_reminder" in _open(iid)
     at("2026-03-10T00:00:01+08:00")  # end of the 5th working day passed
@@ -250,17 +254,6 @@ def test_C14_1_C15_2_reminder_the_day_before_and_escalation_on_breach_once(compl
     fired = [t for e in _events(iid, "timer_fired") for t in e["timers"]]
     assert fired.count("Timer_breach") == 1 and fired.count("Timer_reminder") == 1
     assert [e["rule"] for e in _events(iid, "escalated")] == ["C15.2"]  # the reminder is not an escalation
-
-
-def test_C15_1_late_handling_record_is_escalated(complaint, at):
-    iid = _intake(complaint["kf_agent"]).instance_id
-    _to_answer(iid, complaint)
-    _do(iid, "Task_answer", complaint["lz_staff"], ANSWER)
-    record = _open(iid)["Task_record"]
-    assert record.sla_kind == "hours" and (record.due_at - record.created_at).total_seconds() == 24 * 3600
-    at("2026-03-03T10:00:00+08:00")
-    timers.sweep()
-    assert set(_open(iid)) >= {"Task_record_late", "Task_record"}
 
 
 def test_C15_3_C8_unsatisfied_callback_reopens_as_repeat_and_rudeness_upgrades_to_major(complaint):
@@ -291,6 +284,7 @@ def test_repeat_complaint_on_the_same_matter_is_merged_into_the_open_case(compla
 
 def test_C8_external_complaint_on_an_internal_one_is_flagged_internal_to_external(complaint):
     first = _intake(complaint["kf_agent"], resolved_on_call=True, answer="已解释")
+    _do(first.instance_id, "Task_callback_unit", complaint["kf_agent"], CALLBACK_UNIT)
     _do(first.instance_id, "Task_callback_csc", complaint["kf_agent"], {"satisfaction": "满意", "csc_callback": "ok"})
     external = _intake(complaint["kf_agent"], channel="12345", external_ref="GY2026030200123")
     assert not external.merged and external.internal_to_external

@@ -21,6 +21,7 @@ from app.models import ProcessInstance
 from app.org import users
 from app.platform import definitions, instances, tasks, timers
 from app.settings import PROJECT_ROOT
+from tests.complaints.talks import SUPERIOR_TALK, TALKS
 from tests.complaints.test_process import (
     CALLBACK_UNIT,
     INVALID,
@@ -29,11 +30,12 @@ from tests.complaints.test_process import (
     VALID,
     _do,
     _investigate,
+    _investigate_major,
     _open,
 )
 
 FOUR = {"cause": "排班混乱", "responsible_people": "周师傅", "people_handling": "通报批评", "measures": "重新排班"}
-FINDINGS = {"facts": "属实", "findings": "属实", "investigator_signature": "吴师傅"}
+FINDINGS = {"facts": "属实", "findings": "属实", "investigator_signature": "吴师傅", **TALKS}
 
 
 @pytest.fixture
@@ -65,7 +67,7 @@ def _received(people, at, when: str, phone: str, matter: str, **kwargs) -> int:
 
 def _ruled(people, iid: int, ruling: dict, triage: dict = TRIAGE) -> None:
     _do(iid, "Task_triage", people["kf_agent"], triage)
-    _investigate(iid, people)
+    (_investigate_major if triage.get("severity") == "major" else _investigate)(iid, people)
     _do(iid, "Task_validity", people["kf_agent"], ruling)
 
 
@@ -104,6 +106,7 @@ def _build_march(people, at) -> dict[str, int]:
     # H: hotline, resolved on the call (C7.1.1): first contact, no ruling.
     case["H"] = _received(people, at, "2026-03-04T10:00:00+08:00", "13900000003", "气费疑问",
                           resolved_on_call=True, answer="当场解释")  # fmt: skip
+    _do(case["H"], "Task_callback_unit", people["kf_agent"], CALLBACK_UNIT)
     _do(case["H"], "Task_callback_csc", people["kf_agent"], {"satisfaction": "满意", "csc_callback": "满意"})
     # C: 12345 on H's matter after H closed: internal→external (C8); 苍溪县分公司, general, valid_7; answered 03-06
     #    (due 03-12): on time; not yet called back.
@@ -112,7 +115,12 @@ def _build_march(people, at) -> dict[str, int]:
     _do(case["C"], "Task_triage", people["kf_agent"], {**TRIAGE, "responsible_unit": "苍溪县分公司"})
     _do(case["C"], "Task_assign", people["cx_staff"], {"investigators": ["cx_staff"], "conflict_declared": False})
     _do(case["C"], "Task_investigate", people["cx_staff"], FINDINGS)
-    _do(case["C"], "Task_superior", people["cx_staff"], {"superior_opinion": "同意", "superior_agrees": True})
+    _do(
+        case["C"],
+        "Task_superior",
+        people["cx_staff"],
+        {**SUPERIOR_TALK, "superior_opinion": "同意", "superior_agrees": True},
+    )
     _do(case["C"], "Task_validity", people["kf_agent"], {**VALID, "reason": "valid_7", "caused_by_company": False})
     _answer(people, at, case["C"], "2026-03-06T10:00:00+08:00", person="cx_staff")
     # F: invalid_6 -> invalid.

@@ -14,7 +14,8 @@ def test_units_and_users_with_roles_and_superiors(app, people):
     assert units["客服中心"][0] == "csc" and units["苍溪县分公司"] == ("branch", "苍溪县", 1)
     assert {name for name, (kind, _, _) in units.items() if kind == "branch"} == {f"{d}分公司" for d in demo.BRANCHES}
     lizhou = {u.username: u for u in directory.list_users(unit="利州区分公司")}
-    assert set(lizhou) == {"lz_head", "lz_staff", "lz_staff2"}
+    assert set(lizhou) == {"lz_head", "lz_staff", "lz_staff2", "lz_mgr1", "lz_mgr2"}
+    assert [u.username for u in directory.list_users(role="customer_manager")] == ["lz_mgr1", "lz_mgr2"]  # M4
     assert lizhou["lz_staff"].superior_id == lizhou["lz_head"].id and "head" in lizhou["lz_head"].roles
     assert [u.username for u in directory.list_users(role="auditor")] == ["auditor"]
     with pytest.raises(Invalid, match="未知角色"):

@@ -27,7 +27,7 @@ def test_deploy_refuses_a_lane_that_is_no_unit_and_says_how_to_fix_it(app, peopl
         definitions.deploy(typo.encode("utf-8"), "typo.bpmn")
     [problem] = err.value.problems
     assert "泳道“客服部”不是任何单位" in problem.message and "修改方法：把泳道名改为单位名称" in problem.message
-    assert problem.element_id == "Task_register" and problem.line
+    assert problem.element_id == "Lane_csc" and problem.kind == "lane" and problem.line  # pinned to the lane (issue 19)
 
 
 def test_deploy_refuses_a_unit_without_active_people_and_accepts_it_once_staffed(app, people):

@@ -69,6 +69,8 @@ REMINDER = {
 SERVED = {"served_how": "in_person", "served_at": "2026-03-02T16:00:00+08:00", "served_to": "张三"}
 APPROVE = {"signoff_decision": "approve", "head_signature": "赵经理", "signoff_opinion": "逾期未缴，同意停气"}
 CUT = {"disconnected_at": "2026-03-10T10:00:00+08:00", "meter_reading": 1234.5, "disconnect_method": "valve_lock"}
+TOLD = {"csc_informed_at": "2026-03-10T09:30:00+08:00", "planned_cut_at": "2026-03-10T10:00:00+08:00",
+        "hotline_informed": True}  # fmt: skip
 
 
 def _to_waiting(iid: int, people):
@@ -81,6 +83,7 @@ def _to_disconnected(iid: int, people, at):
     at("2026-03-10T00:00:01+08:00")  # S24.6: the notice's deadline (7 days after 2026-03-02, 24:00) has passed
     timers.sweep()
     _do(iid, "Task_signoff", people["lz_head"], APPROVE)
+    _do(iid, "Task_notify_csc", people["kf_agent"], TOLD)  # S24.8: beforehand
     _do(iid, "Task_disconnect", people["lz_staff"], CUT)
 
 
@@ -178,11 +181,7 @@ def test_S24_6_head_rejects_back_to_reminder_or_closes_with_a_reason(billing, at
 def test_S24_6_S24_8_unpaid_signed_disconnected_then_restored_in_5_hours_without_breach(billing, at):
     iid = _start(billing).instance_id
     _to_disconnected(iid, billing, at)
-    assert _supply() == "disconnected"
-    notify = _open(iid)["Task_notify_csc"]
-    assert notify.candidate_group == "客服中心"  # S24.8: CSC and the hotline are told
-    _do(iid, "Task_notify_csc", billing["kf_agent"], {"csc_informed_at": "2026-03-10T10:05:00+08:00",
-                                                       "hotline_informed": True})  # fmt: skip
+    assert _supply() == "disconnected" and "Task_notify_csc" not in _open(iid)  # told before the cut
     at("2026-03-11T09:00:00+08:00")  # the payment message arrives an hour after the customer paid
     _pay(300.5, "2026-03-11T08:00:00+08:00")
     restore = _open(iid)["Task_restore"]
@@ -233,6 +232,7 @@ def test_S24_6_payment_before_the_field_task_is_done_means_no_disconnection(bill
     at("2026-03-10T00:00:01+08:00")
     timers.sweep()
     _do(iid, "Task_signoff", billing["lz_head"], APPROVE)
+    _do(iid, "Task_notify_csc", billing["kf_agent"], TOLD)
     cut = _open(iid)["Task_disconnect"]
     _pay(300.5, "2026-03-10T09:00:00+08:00")
     assert _instance(iid).status == "completed" and _supply() == "normal"
@@ -285,8 +285,55 @@ def test_S24_6_no_path_reaches_disconnection_without_the_heads_approval():
     assert reachable and not unsigned
     _starts, graph = flow_graph(xml)
     assert graph["Task_signoff"] == [("Flow_signed", "Gateway_signoff")]  # the approval leaves the head's task only
-    assert ("Flow_approved", "Task_disconnect") in graph["Gateway_signoff"]
+    assert ("Flow_approved", "Task_notify_csc") in graph["Gateway_signoff"]
+    assert graph["Task_notify_csc"] == [("Flow_notified", "Task_disconnect")]  # S24.8: CSC told before the cut
     assert b'signoff_decision == "approve"' in xml and b'<bpmn:lane id="Lane_head" name="\xe9\x83\xa8' in xml
     # the walk is not vacuous: a shortcut from the notice to the field task would be found
     assert reachable_without(with_extra_flow(xml, "Task_notice", "Task_disconnect"), "Task_disconnect",
                              "Flow_approved")[1]  # fmt: skip
+
+
+def test_S24_8_csc_and_hotline_are_told_before_the_crew_cuts_supply(billing, at):
+    """Issue 12, item 12: "所有停气信息应提前报送至客服中心" — the report comes before the disconnection task, and the
+    hotline board shows the coming disconnection from the moment of the report."""
+    from app.supply import board
+
+    iid = _start(billing).instance_id
+    _to_waiting(iid, billing)
+    at("2026-03-10T09:00:00+08:00")
+    timers.sweep()
+    _do(iid, "Task_signoff", billing["lz_head"], APPROVE)
+    assert set(_open(iid)) == {"Task_notify_csc"} and _open(iid)["Task_notify_csc"].candidate_group == "客服中心"
+    assert board.current_disconnections(billing["kf_agent"].user).upcoming == []
+    _do(iid, "Task_notify_csc", billing["kf_agent"], TOLD)
+    assert set(_open(iid)) == {"Task_disconnect"} and _supply() == "normal"
+    [coming] = board.current_disconnections(billing["kf_agent"].user).upcoming
+    assert coming.account_no == ACCOUNT and coming.case_id == iid and coming.case_kind == "欠费停气"
+    assert coming.planned_at.isoformat() == "2026-03-10T02:00:00+00:00"
+    _do(iid, "Task_disconnect", billing["lz_staff"], CUT)
+    assert _supply() == "disconnected" and _open(iid) == {}
+    assert board.current_disconnections(billing["kf_agent"].user).upcoming == []
+
+
+def test_S24_6_payment_deadline_counts_from_service_not_from_issue(billing, at):
+    """Issue 12, item 13: a notice served ten days after issue still gives the customer the full period, counted
+    from the day after service (as S24.7's rectification deadline is); the printed notice says so."""
+    from app.supply import notices
+
+    iid = _start(billing).instance_id
+    _do(iid, "Task_reminder", billing["lz_staff"], REMINDER)
+    unserved = notices.arrears_notice(iid, billing["kf_agent"].user)
+    assert "签收本通知书之次日起 7 日内" in notices.body_lines(unserved)[2]
+    at("2026-03-12T17:00:00+08:00")  # issued on 2026-03-02, served on 2026-03-12
+    _do(iid, "Task_notice", billing["lz_staff"], {**SERVED, "served_at": "2026-03-12T16:00:00+08:00"})
+    timers.sweep()
+    assert "Task_signoff" not in _open(iid)  # the customer has the 7 days the notice gives
+    served = notices.arrears_notice(iid, billing["kf_agent"].user)
+    assert served.deadline.isoformat() == "2026-03-20T00:00:00+08:00"  # 7 days after 03-12, to 24:00 on 03-19
+    assert "2026年03月19日 24:00 前" in notices.body_lines(served)[2]
+    at("2026-03-19T23:59:00+08:00")
+    timers.sweep()
+    assert "Task_signoff" not in _open(iid)
+    at("2026-03-20T00:00:01+08:00")
+    timers.sweep()
+    assert "Task_signoff" in _open(iid)

@@ -70,7 +70,9 @@ def test_S24_7_written_notice_with_deadline_then_rectified_closes(inspection, at
     assert _status(iid) == "completed" and _supply() == "normal"
 
 
-def test_S24_7_S24_8_not_rectified_head_signs_disconnect_then_restore_after_verification(inspection, at):
+def test_S24_7_S24_8_not_rectified_head_signs_csc_told_before_disconnect_then_restore_after_verification(
+    inspection, at
+):
     iid = _start(inspection)
     _do(iid, "Task_hazard_notice", inspection["lz_staff"].user, NOTICE)
     at("2026-03-10T10:00:00+08:00")
@@ -80,11 +82,16 @@ def test_S24_7_S24_8_not_rectified_head_signs_disconnect_then_restore_after_veri
     with pytest.raises(Invalid):  # an extension says how long
         _do(iid, "Task_hazard_signoff", inspection["lz_head"].user, {**APPROVE, "signoff_decision": "extend"})
     _do(iid, "Task_hazard_signoff", inspection["lz_head"].user, APPROVE)
+    # S24.8 (issue 12, item 12): CSC and the hotline are told before the crew cuts supply
+    assert set(_open(iid)) == {"Task_hazard_notify_csc"} and _supply() != "disconnected"
+    assert _open(iid)["Task_hazard_notify_csc"].candidate_group == "客服中心"
+    _do(iid, "Task_hazard_notify_csc", inspection["kf_agent"].user,
+        {"csc_informed_at": "2026-03-10T10:10:00+08:00", "hotline_informed": True})  # fmt: skip
+    assert set(_open(iid)) == {"Task_hazard_disconnect"}
     _do(iid, "Task_hazard_disconnect", inspection["lz_staff"].user,
         {"disconnected_at": "2026-03-10T11:00:00+08:00", "meter_reading": 88, "disconnect_method": "valve_lock"})  # fmt: skip
     assert _supply() == "disconnected"
-    assert set(_open(iid)) == {"Task_hazard_notify_csc", "Task_verify"}
-    assert _open(iid)["Task_hazard_notify_csc"].candidate_group == "客服中心"  # S24.8
+    assert set(_open(iid)) == {"Task_verify"}
     failed = {"verified_at": "2026-03-11T10:00:00+08:00", "verified_rectified": False, "verify_findings": "仍未整改"}
     _do(iid, "Task_verify", inspection["lz_staff"].user, failed)
     assert "Task_hazard_restore" not in _open(iid) and _supply() == "disconnected"  # no restore before verification
@@ -97,8 +104,6 @@ def test_S24_7_S24_8_not_rectified_head_signs_disconnect_then_restore_after_veri
     _do(iid, "Task_hazard_restore", inspection["lz_staff"].user,
         {"restored_at": "2026-03-12T10:00:00+08:00", "meter_reading_restored": 88})  # fmt: skip
     assert _supply() == "normal"
-    _do(iid, "Task_hazard_notify_csc", inspection["kf_agent"].user,
-        {"csc_informed_at": "2026-03-10T11:10:00+08:00", "hotline_informed": True})  # fmt: skip
     assert _status(iid) == "completed"
     assert audit.replay(iid).ok
 
@@ -139,3 +144,28 @@ def test_S24_7_no_path_reaches_disconnection_without_the_heads_approval():
     assert b'sourceRef="Task_hazard_signoff" targetRef="Gateway_hazard_signoff"' in xml
     shortcut = with_extra_flow(xml, "Gateway_rectified", "Task_hazard_disconnect")
     assert reachable_without(shortcut, "Task_hazard_disconnect", "Flow_approved")[1]
+
+
+def test_S24_7_hazard_notice_is_a_printable_notice_with_hazard_basis_deadline_and_consequences(inspection, client):
+    """Issue 12, item 14: the 安全隐患整改通知书 exists as a printable notice (HTML and PDF), like the 缴费及停气通知书:
+    the hazard, the legal basis, the deadline counted from service and the consequences of not rectifying."""
+    from app.supply import notices
+    from tests.web.test_pages import sign_in
+
+    iid = _start(inspection)
+    staff = sign_in(client.application, "lz_staff")
+    assert staff.get(f"/cases/{iid}/hazard-notice").status_code == 404  # not issued yet
+    _do(iid, "Task_hazard_notice", inspection["lz_staff"].user, NOTICE)
+    notice = notices.hazard_notice(iid, inspection["lz_staff"].user)
+    text = "\n".join(notices.hazard_lines(notice))
+    assert "私接橡胶软管，老化开裂" in text and "《城镇燃气管理条例》" in text and "第二十四条第（七）项" in text
+    assert "2026年03月09日 24:00 前" in text  # 5 days from service on 03-02 end on Sat 03-07: Monday (art. 203)
+    assert "停止供气" in text and "复验合格后恢复供气" in text and "拆除私接软管" in text
+    page = staff.get(f"/cases/{iid}/hazard-notice")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<h1>安全隐患整改通知书</h1>" in body and "YH-001" in body
+    assert "签收人 王五" in body and f"/cases/{iid}/hazard-notice.pdf" in body
+    assert "安全隐患整改通知书 YH-001" in staff.get(f"/cases/{iid}").get_data(as_text=True)  # linked from the case
+    if notices.FONT.is_file():
+        pdf = staff.get(f"/cases/{iid}/hazard-notice.pdf")
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

@@ -46,6 +46,7 @@ def _pay(amount: float, paid_at: str):
     )
 
 
+TOLD = {"csc_informed_at": "2026-03-10T09:00:00+08:00", "hotline_informed": True}
 SIGNOFF = {"signoff_decision": "approve", "head_signature": "赵经理", "signoff_opinion": "逾期未处理，同意停气"}
 
 
@@ -80,12 +81,14 @@ def _both_disconnected(people, at) -> tuple[int, int]:
     at("2026-03-10T00:00:01+08:00")  # the arrears notice's deadline has passed
     timers.sweep()
     _do(arrears_id, "Task_signoff", people["lz_head"], SIGNOFF)
+    _do(arrears_id, "Task_notify_csc", people["kf_agent"], TOLD)  # S24.8: before the cut
     at("2026-03-10T10:30:00+08:00")
     _do(arrears_id, "Task_disconnect", people["lz_staff"],
         {"disconnected_at": "2026-03-10T10:00:00+08:00", "meter_reading": 1234.5, "disconnect_method": "valve_lock"})  # fmt: skip
     _do(hazard_id, "Task_reinspect", people["lz_staff"],
         {"reinspected_at": "2026-03-10T10:30:00+08:00", "rectified": False, "reinspect_findings": "未整改"})  # fmt: skip
     _do(hazard_id, "Task_hazard_signoff", people["lz_head"], SIGNOFF)
+    _do(hazard_id, "Task_hazard_notify_csc", people["kf_agent"], TOLD)
     _do(hazard_id, "Task_hazard_disconnect", people["lz_staff"],
         {"disconnected_at": "2026-03-10T10:20:00+08:00", "meter_reading": 88, "disconnect_method": "valve_lock"})  # fmt: skip
     return arrears_id, hazard_id
@@ -108,7 +111,6 @@ def test_S24_6_S24_7_board_lists_current_disconnections_with_case_since_payment_
     cut = _row(page, HAZARD_ACCOUNT)
     assert f'href="/cases/{hazard_id}"' in cut and "隐患停气" in cut and "2026-03-10 10:20" in cut
     assert "不适用（隐患停气）" in cut and "复验合格后恢复" in cut and "整改复验（恢复供气前）" in cut
-    assert "停气告知客服中心及热线" in cut  # S24.8: the hotline has not been told formally yet
     orphan = _row(page, NO_CASE_ACCOUNT)
     assert "无停气案件记录" in orphan and "苍溪县分公司" in orphan
     assert PLAIN_ACCOUNT not in page  # supply normal: not on the board
@@ -146,11 +148,11 @@ def test_S21_4_board_masks_phones_and_finds_a_caller_by_phone_tail_name_or_accou
     assert "没有符合“nobody”的停气用户" in head.get("/board?q=nobody").get_data(as_text=True)
 
 
-def test_S24_2_board_says_planned_outages_are_not_yet_a_process_and_is_for_csc_and_heads(app, cases):
+def test_S24_8_board_lists_outages_and_is_for_csc_and_heads(app, cases):
     agent = sign_in(app, "kf_agent")
     page = agent.get("/board").get_data(as_text=True)
     assert "当前没有停气用户" not in page  # the orphan 停气 record is listed
-    assert "计划停气（施工、检修、维护）流程尚未上线" in page and "S24.5" in page
+    assert "尚未上线" not in page and "当前没有计划停气或紧急停气" in page and "S24.5" in page
     inbox = agent.get("/inbox").get_data(as_text=True)
     assert 'href="/board"' in inbox and "停气看板" in inbox
     assert 'href="/board"' in sign_in(app, "lz_head").get("/inbox").get_data(as_text=True)

@@ -19,25 +19,8 @@ def _start(client, person, data=None, business_key=None):
 
 
 def test_healthz(client):
-    body = client.get("/healthz").json
-    assert body["status"] == "ok" and body["database"] == "ok" and body["scripts"]["stuck"] == []
-
-
-def test_healthz_tells_of_a_stuck_script_worker(client, monkeypatch):
-    """Issue 13: a worker past its wall-clock ceiling (its kill failed) makes the service report itself degraded."""
-    from app import engine
-
-    stuck = {
-        "workers": 1,
-        "busy": 1,
-        "jobs": 1,
-        "killed_at_limit": 0,
-        "failed": 0,
-        "stuck": [{"pid": 1, "seconds": 99}],
-    }
-    monkeypatch.setattr(engine, "script_workers_health", lambda: stuck)
-    response = client.get("/healthz")
-    assert response.status_code == 503 and response.json["status"] == "degraded"
+    """Liveness only (issue 18); readiness, with the database and script workers, is tests/platform/test_readiness.py."""
+    assert client.get("/healthz").json == {"status": "ok"}
 
 
 def test_every_endpoint_wants_a_user(client, people):

@@ -83,7 +83,7 @@ def test_assign_renders_a_multi_user_picker_listing_the_responsible_units_people
     assert 'data-kind="user"' in field and 'data-multiple="1"' in field and 'data-unit="利州区分公司"' in field
     assert 'type="checkbox"' not in field
     offered = browser.get("/pickers/user?unit=利州区分公司").json["options"]
-    assert {o["value"] for o in offered} == {"lz_head", "lz_staff", "lz_staff2"}
+    assert {o["value"] for o in offered} == {"lz_head", "lz_staff", "lz_staff2", "lz_mgr1", "lz_mgr2"}
     anyone = browser.get("/pickers/user?unit=利州区分公司&q=坐席").json["options"]
     assert [o["value"] for o in anyone] == ["kf_agent"]  # typing finds people of other units too
     refused = browser.post(f"/tasks/{assign.id}", {"action": "complete", "conflict_declared": "false"})

@@ -50,6 +50,9 @@ def task_json(task: HumanTask) -> dict:
         "subject": task.subject,
         "created_at": iso(task.created_at),
         "due_at": iso(task.due_at),
+        # the day the rule names ("by the end of 2026-03-09"), beside the instant (issue 12, item 5)
+        "due_date": sla.due_day(task.due_at)[0],
+        "due_end_of_day": sla.due_day(task.due_at)[1],
         "due_provisional": task.due_provisional,
         "overdue": sla.is_overdue(task, now),
         "time_left_seconds": sla.seconds_left(task, now),  # working time where the SLA is in working days

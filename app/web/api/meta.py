@@ -102,7 +102,7 @@ PATHS: dict[str, dict] = {
             "The inbox",
             params=[
                 query_param("scope", {"type": "string", "enum": ["mine", "group", "all", "done"]}),
-                query_param("overdue", {"type": "string", "enum": ["1", "0"]}),
+                query_param("overdue", {"type": "string", "enum": ["1", "0", "true", "false"]}),
                 query_param("due_before", {"type": "string", "format": "date-time"}),
                 query_param("process", {"type": "string"}),
                 query_param("q", {"type": "string"}, "case number, customer name, phone or account"),
@@ -285,7 +285,7 @@ PATHS: dict[str, dict] = {
     "/api/v1/directory/conflicts": {
         "get": op(
             "Conflict-of-interest declarations involving me (auditors/admin: all)",
-            params=[query_param("all", {"type": "string", "enum": ["1", "0"]})],
+            params=[query_param("all", {"type": "string", "enum": ["1", "0", "true", "false"]})],
         ),
         "post": op(
             "Declare a conflict of interest with another user (C13.2.5)",

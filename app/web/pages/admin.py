@@ -125,8 +125,9 @@ def admin_company_setting(user, name: str):
     """One company setting (S24.6 notice days ...) per form; the service checks the range, its message shows inline."""
     _admin(user)
     raw = request.form.get("value", "").strip()
+    known = company_settings.SETTINGS.get(name)
     try:
-        value: object = int(raw)
+        value: object = raw if known is not None and known.text else int(raw)
     except ValueError:
         value = raw  # not a whole number: the service refuses it with the setting's own message
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
@@ -14,9 +14,10 @@ from app import clock
 from app.core.registry import allowed_by, registry
 from app.models import ROLES
 from app.platform import inbox as inbox_views
+from app.platform import sla
+from app.platform.forms import choice_label
 from app.platform.overview import require_overview
 from app.web.auth import current_user
-from app.web.pages.schema_form import choices_of
 
 _ENGLISH_TAIL = re.compile(r"\s*\([^()]*\)\s*$")
 
@@ -79,6 +80,18 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return clock.to_local(clock.ensure_aware(value)).strftime(fmt) if value else ""
 
 
+def due_text(value: datetime | None, short: bool = False) -> str:
+    """A deadline as the rule names it (issue 12, item 5): one ending at 24:00 reads "3月9日 24:00" (short:
+    "03-09 当日终"), never 00:00 of the next day; any other deadline as its local time."""
+    if not value:
+        return ""
+    day, end_of_day = sla.due_day(value)
+    if not end_of_day:
+        return local_time(value, "%m-%d %H:%M" if short else "%Y-%m-%d %H:%M")
+    last = date.fromisoformat(day)
+    return f"{last:%m-%d} 当日终" if short else f"{last.year}年{last.month}月{last.day}日 24:00"
+
+
 def duration_text(left: timedelta | None, working: bool = False) -> str:
     """“剩 2天3小时” / “超期 5小时”; working-day SLAs count working days (the clock stops on days off)."""
     if left is None:
@@ -97,20 +110,11 @@ def duration_text(left: timedelta | None, working: bool = False) -> str:
     return f"超期 {text}" if late else f"剩 {text}"
 
 
-def choice_label(value: object, prop: dict) -> str:
-    """A stored choice as the label the form showed (oneOf titles / x-enumNames), lists joined."""
-    options = dict(
-        (str(v), label) for v, label in choices_of(prop.get("items", prop) if isinstance(value, list) else prop)
-    )
-    if isinstance(value, list):
-        return "、".join(options.get(str(v), str(v)) for v in value)
-    return options.get(str(value), "" if value is None else str(value))
-
-
 def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["choice_label"] = choice_label
     app.jinja_env.filters["role_label"] = lambda role: ROLES.get(role, role)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["due_text"] = due_text
     app.jinja_env.filters["duration"] = duration_text
     app.jinja_env.filters["plain"] = plain
 

@@ -26,7 +26,7 @@ CSRF_GUIDANCE = ("页面已过期", "为了安全，表单有时限。请刷新�
 
 
 def is_page_request() -> bool:
-    return not request.path.startswith("/api/") and request.path != "/healthz"
+    return not request.path.startswith("/api/") and request.path not in {"/healthz", "/readyz", "/metrics"}
 
 
 def html_error(status: int, detail: str, guidance: tuple[str, str] | None = None):

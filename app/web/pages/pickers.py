@@ -27,6 +27,8 @@ def picker_options(user, kind: str):
         options = pickers.user_options(q, _arg("unit") or None, _arg("role") or None)
     elif kind == "customer":
         options, hint = pickers.customer_options(q, user)
+    elif kind == "place":
+        options = pickers.place_options(q)
     else:
         abort(404)
     if not options and not hint:

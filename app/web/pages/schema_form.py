@@ -40,6 +40,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from app import clock
 from app.core.data_paths import value_at
 from app.platform import pickers
+from app.platform.forms import choices_of
 
 
 @dataclass
@@ -59,21 +60,12 @@ class Field:
     labels: dict = field(default_factory=dict)  # picker: value -> what the person sees
     unit: str = ""  # user-picker: the unit whose people it lists first (from the case)
     unit_field: str = ""  # user-picker: the form field holding that unit (follows what is picked there)
+    suggest: dict | None = None  # a refused value's fix the service offered ({"value", "label"}), one click to take
 
 
 def _ui(prop: dict) -> dict:
     hint = prop.get("x-ui")
     return hint if isinstance(hint, dict) else {}
-
-
-def choices_of(prop: dict) -> list[tuple[object, str]]:
-    options = prop.get("oneOf") or prop.get("anyOf")
-    if isinstance(options, list) and all(isinstance(o, dict) and "const" in o for o in options):
-        return [(o["const"], str(o.get("title", o["const"]))) for o in options]
-    if isinstance(prop.get("enum"), list):
-        names = prop.get("x-enumNames") or []
-        return [(v, str(names[i]) if i < len(names) else str(v)) for i, v in enumerate(prop["enum"])]
-    return []
 
 
 def widget_of(prop: dict) -> str:
@@ -152,7 +144,13 @@ def _picker_context(name: str, picker: pickers.Picker, value: object, schema: di
 
 
 def fields_of(
-    schema: dict, values: dict, errors: dict[str, str], case: dict | None = None, prefix: str = "", group: str = ""
+    schema: dict,
+    values: dict,
+    errors: dict[str, str],
+    case: dict | None = None,
+    prefix: str = "",
+    group: str = "",
+    suggestions: dict[str, dict] | None = None,
 ) -> list[Field]:
     """One Field per input, in file order; a nested object's properties follow under its title."""
     required = set(schema.get("required", []))
@@ -164,7 +162,8 @@ def fields_of(
             continue
         current = values.get(name, prop.get("default")) if isinstance(values, dict) else None
         if widget == "object":
-            inner = fields_of(prop, current or {}, errors, case, f"{prefix}{name}.", str(prop.get("title", name)))
+            title = str(prop.get("title", name))
+            inner = fields_of(prop, current or {}, errors, case, f"{prefix}{name}.", title, suggestions)
             if inner and errors.get(f"{prefix}{name}") and not inner[0].error:
                 inner[0].error = errors[f"{prefix}{name}"]  # e.g. "fill at least one" belongs to the group
             result += inner
@@ -185,6 +184,7 @@ def fields_of(
                 attrs=_attrs(prop, widget),
                 read_only=bool(prop.get("readOnly")),
                 group=group,
+                suggest=(suggestions or {}).get(full),
                 **extra,
             )
         )
@@ -294,6 +294,15 @@ def parse(schema: dict, form: MultiDict, files: MultiDict, store: FileStore, kee
         else:
             data[name] = raw
     return data
+
+
+def field_suggestions(problems: list[dict]) -> dict[str, dict]:
+    """The fixes a service offered with its problems (e.g. S24.2's earliest legal start), by field."""
+    return {
+        p["field"]: p["suggest"]
+        for p in problems
+        if p.get("field") and isinstance(p.get("suggest"), dict) and "value" in p["suggest"]
+    }
 
 
 def field_errors(problems: list[dict]) -> tuple[dict[str, str], list[str]]:

@@ -10,7 +10,7 @@ from app.customers import search as customer_search
 from app.platform import definitions, start_forms
 from app.web.blueprints import pages
 from app.web.pages.common import plain, signed_in
-from app.web.pages.schema_form import field_errors, fields_of, loose_errors, parse
+from app.web.pages.schema_form import field_errors, field_suggestions, fields_of, loose_errors, parse
 
 
 @pages.get("/start")
@@ -35,14 +35,15 @@ def _wants_lookup(schema: dict) -> bool:
     return not picker and ("customer_name" in props or "account_no" in props)
 
 
-def _render(process_key: str, values: dict, errors: dict, loose: list[str], business_key: str, status: int = 200):
+def _render(process_key: str, values: dict, errors: dict, loose: list[str], business_key: str, status: int = 200,
+            suggestions: dict | None = None):  # fmt: skip
     name, schema = start_forms.schema_for(process_key)
     return (
         render_template(
             "start/form.html",
             process_key=process_key,
             process_name=name,
-            fields=fields_of(schema, values, errors),
+            fields=fields_of(schema, values, errors, suggestions=suggestions),
             loose_errors=loose + loose_errors(schema, errors),
             business_key=business_key,
             numbered_by_area=start_forms.area_start(process_key) is not None,
@@ -69,8 +70,10 @@ def start_submit(user, process_key: str):
     try:
         instance, note = start_forms.start_case(process_key, data, user, business_key)
     except Invalid as err:
-        errors, loose = field_errors(err.extra.get("errors", []))
-        return _render(process_key, data, errors, loose or ([] if errors else [plain(err.detail)]), business_key, 422)
+        problems = err.extra.get("errors", [])
+        errors, loose = field_errors(problems)
+        shown = loose or ([] if errors else [plain(err.detail)])
+        return _render(process_key, data, errors, shown, business_key, 422, field_suggestions(problems))
     if instance.status == "incident":  # issue 13, item 3: created, stopped at its first step
         flash(f"已发起，案件编号 {instance.business_key or instance.id}，但流程第一步出错，已记录为流程故障，"
               "流程负责人处理后案件将继续。", "error")  # fmt: skip

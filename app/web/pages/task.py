@@ -11,7 +11,7 @@ from app.platform import inbox as inbox_views
 from app.web.blueprints import pages
 from app.web.pages.case import case_context
 from app.web.pages.common import plain, signed_in
-from app.web.pages.schema_form import field_errors, fields_of, loose_errors, parse
+from app.web.pages.schema_form import field_errors, field_suggestions, fields_of, loose_errors, parse
 
 # A form may carry a few files; each is checked against attachments.MAX_ATTACHMENT_BYTES.
 MAX_FORM_BYTES = 4 * attachments.MAX_ATTACHMENT_BYTES + 200_000
@@ -35,11 +35,12 @@ def _schema(task) -> dict:
     return forms.load_task_form(task) if task.form_key else {"properties": {}}  # its case's version's form
 
 
-def _render(user, task, values: dict, errors: dict[str, str], loose: list[str], status: int = 200):
+def _render(user, task, values: dict, errors: dict[str, str], loose: list[str], status: int = 200,
+            suggestions: dict | None = None):  # fmt: skip
     instance = instances.get(task.instance_id)
     schema = _schema(task)
     context = case_context(user, instance)
-    fields = fields_of(schema, values, errors, case=context["case"].data)
+    fields = fields_of(schema, values, errors, case=context["case"].data, suggestions=suggestions)
     loose = loose + loose_errors(schema, errors)
     mine = task.state == "ready" and task.assignee_id == user.id
     may_delegate = task.state == "ready" and (mine or ("head" in user.roles and tasks.is_candidate(task, user)))
@@ -56,6 +57,7 @@ def _render(user, task, values: dict, errors: dict[str, str], loose: list[str], 
             may_reassign=reassignment.may_reassign(task, user),
             reassign_form=session.pop("reassign_form", {}),
             now_utc=clock.now(),
+            time_left=inbox_views.time_left(task, clock.now()),
             **context,
         ),
         status,
@@ -118,8 +120,10 @@ def task_submit(user, task_id: str):
             found.id, data, user, expected_revision=int(revision) if revision.isdigit() else None
         )
     except Invalid as err:
-        errors, loose = field_errors(err.extra.get("errors", []))
-        return _render(user, found, data, errors, loose or ([] if errors else [plain(err.detail)]), 422)
+        problems = err.extra.get("errors", [])
+        errors, loose = field_errors(problems)
+        shown = loose or ([] if errors else [plain(err.detail)])
+        return _render(user, found, data, errors, shown, 422, field_suggestions(problems))
     except (Conflict, Forbidden) as err:
         flash(f"{plain(err.detail)}。请刷新页面查看最新状态。".replace("。。", "。"), "error")
         return redirect(url_for("pages.task", task_id=task_id), code=303)

@@ -48,8 +48,10 @@ function showProblems(problems) {
   problems.forEach((p) => {
     const item = text("li", "", p.severity);
     item.dataset.element = p.element_id || "";
-    item.append(text("span", `${p.severity === "error" ? "错误" : "提醒"}：${p.name || p.element_id || "流程"}`
+    const kind = p.kind_zh ? `${p.kind_zh} ` : "";
+    item.append(text("span", `${p.severity === "error" ? "错误" : "提醒"}：${kind}${p.name || p.element_id || "流程"}`
       + `${p.line ? `（第 ${p.line} 行）` : ""}：${p.message_zh}`));
+    if (p.message_en && p.message_en !== p.message_zh) item.append(text("span", ` (${p.message_en})`, "en"));
     if (p.fix) item.append(text("span", ` 修改建议：${p.fix}`, "help"));
     const element = p.element_id && registry.get(p.element_id);
     if (element) {
