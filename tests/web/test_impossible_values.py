@@ -1,13 +1,12 @@
 """Impossible values are refused beside the field with a sentence that says what is expected, and what was typed
-stays (issue 11, item 11): an answer or callback time in the future on the complaint forms; a restore meter reading
-below the disconnection reading (S19.1) or a restore before the cut (arrears and hazard restore)."""
+stays (issue 11, item 11): a restore meter reading below the disconnection reading (S19.1) or a restore before the
+cut (arrears and hazard restore). Times in the future on the complaint forms: tests/complaints/test_times.py."""
 
 from __future__ import annotations
 
 import re
 
 from app.platform import timers
-from tests.complaints.test_process import TRIAGE, VALID, _intake, _investigate, complaint  # noqa: F401  (fixture)
 from tests.supply.test_pages import _both_disconnected, _pay, cases  # noqa: F401  (fixture)
 from tests.walk import open_tasks
 from tests.walk import work as _do
@@ -24,25 +23,6 @@ def _claimed(app, username: str, task) -> object:
     person.post(f"/tasks/{task.id}/claim")
     person.get(f"/tasks/{task.id}")
     return person
-
-
-def test_C14_1_an_answer_time_in_the_future_is_refused_beside_the_field(app, complaint):  # noqa: F811 (fixture)
-    iid = _intake(complaint["kf_agent"]).instance_id
-    _do(iid, "Task_triage", complaint["kf_agent"], TRIAGE)
-    _investigate(iid, complaint)
-    _do(iid, "Task_validity", complaint["kf_agent"], VALID)
-    task = open_tasks(iid)["Task_answer"]
-    staff = _claimed(app, "lz_staff", task)
-    form = {"handling": "已上门处理", "answer_text": "已向客户致歉", "answered_at": "2026-03-03T10:00",
-            "external_cause": "false"}  # fmt: skip
-    refused = staff.post(f"/tasks/{task.id}", form)  # the clock reads 2026-03-02 09:30
-    page = refused.get_data(as_text=True)
-    assert refused.status_code == 422
-    assert _error(page, "answered_at") == "不能晚于现在（现在是 03-02 09:30），请填写实际发生的时间"
-    assert 'value="2026-03-03T10:00"' in page and "已向客户致歉" in page  # nothing typed is lost
-    assert "Task_answer" in open_tasks(iid)  # nothing saved
-    done = staff.post(f"/tasks/{task.id}", {**form, "answered_at": "2026-03-02T09:20"})
-    assert done.status_code == 303 and "Task_answer" not in open_tasks(iid)
 
 
 def test_S19_1_a_restore_reading_below_the_disconnection_reading_is_refused(app, cases, at):  # noqa: F811
@@ -84,16 +64,3 @@ def test_S19_1_the_hazard_restore_is_checked_the_same_way(app, cases, at):  # no
     _do(hazard_id, "Task_hazard_restore", cases["lz_staff"],
         {"restored_at": "2026-03-11T10:20:00+08:00", "meter_reading_restored": 88.4})  # fmt: skip
     assert "Task_hazard_restore" not in open_tasks(hazard_id)
-
-
-def test_C11_a_receipt_time_in_the_future_says_what_time_it_is(app, complaint):  # noqa: F811
-    from app.core.errors import Invalid
-
-    try:
-        _intake(complaint["kf_agent"], received_at="2026-03-03T09:00:00+08:00")
-    except Invalid as err:
-        [problem] = err.extra["errors"]
-        assert problem["field"] == "received_at"
-        assert problem["message"] == "受理时间：不能晚于现在（现在是 03-02 09:30），请填写实际发生的时间"
-    else:
-        raise AssertionError("a complaint received tomorrow was accepted")
