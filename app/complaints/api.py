@@ -72,6 +72,7 @@ OPENAPI_PATHS = {
             "The body is the documented start contract, forms/complaint/intake.json (docs/complaints.md)",
             body=json_ref("ComplaintIntake"),
             ok="201",
+            also={"200": "merged into the open case on the same matter (a repeat)"},
         )
     },
     "/api/v1/reports/complaints/monthly": {

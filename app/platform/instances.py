@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessDefinition, ProcessInstance, User
 from app.org import access
 from app.org.groups import groups_of
-from app.platform import definitions, forms, incidents, projections, senders, task_rules
+from app.platform import definitions, forms, incidents, projections, senders, task_rules, timers
 from app.platform.runtime import runtime
 from app.platform.steps import (
     INSTANCES,
@@ -115,6 +115,8 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
     )
     if result is None:
         return Completion(instance.id, instance.status, instance.revision, [], incidents.open_of(instance.id)[-1])
+    if result.fired_timers:  # a deadline already past when its task opened: the escalation is recorded all the same
+        timers.record_escalations(instance.id, result.fired_timers)
     return Completion(instance.id, instance.status, instance.revision, [t.id for t in result.ready_tasks])
 
 

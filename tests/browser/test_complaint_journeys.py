@@ -87,6 +87,12 @@ def assign(head, case_no: str) -> None:
 def investigate(staff, head, case_no: str, day: datetime) -> None:
     """调查核实 with the C13.2.4 talks to both sides, then the direct superior's talk."""
     staff.open_mine(case_no, "调查核实")
+    find_facts(staff, day)
+    superior_talk(head, case_no, day)
+
+
+def find_facts(staff, day: datetime) -> None:
+    """The findings form (the unit's 调查核实, or 客服中心's for a major complaint)."""
     staff.type("facts", "该片区抄表员请假期间未安排替岗，两个月按估抄计费，电话录音显示答复语气生硬。")
     staff.type("findings", "投诉属实：未按周期实抄，答复态度生硬。")
     staff.type("investigator_signature", "孙师傅")
@@ -102,6 +108,8 @@ def investigate(staff, head, case_no: str, day: datetime) -> None:
     staff.choose("complainee_agrees", "是")
     staff.submit("已提交")
 
+
+def superior_talk(head, case_no: str, day: datetime) -> None:
     head.open_mine(case_no, "与被投诉人直接上级沟通")
     head.when("superior_talked_at", at(day, 11))
     head.select("superior_talk_how", "当面")
@@ -287,4 +295,72 @@ def test_complaint_resolved_on_the_call_is_called_back_and_closed(server, person
     expect(timeline).to_contain_text("客服中心回访及满意度")
     expect(timeline).not_to_contain_text("分派定级")
     expect(page.locator('.djs-element.gf-done[data-element-id="End_closed"]')).to_have_count(1)
+    agent.shot("01_case_closed")
+
+
+def test_major_complaint_investigated_by_csc_with_the_unit_and_a_discipline_check(server, person, clock_at):
+    """C7.2 major, C4(二)/C5.2 客服中心 investigates with the unit's help, C6 misconduct checked by 纪检监审法务部."""
+    add_customer(server, CUSTOMER)
+    called = datetime(2026, 6, 1, 9, 5, tzinfo=SHANGHAI)  # a Monday
+    clock_at(called + timedelta(minutes=10))
+    agent = person("kf_agent", "complaint_major")
+    case_no = record_call(agent)
+
+    clock_at(called + timedelta(hours=1))
+    agent.claim(case_no, "分派定级")
+    agent.choose("severity", "重大投诉")
+    agent.submit()  # major without its C7.2 criterion
+    agent.expect_error("major_criteria", "必填")
+    agent.expect_still_open(case_no, "分派定级")
+    agent.field("major_criteria").get_by_label("员工违反规定或服务承诺").check()
+    agent.choose("misconduct_alleged", "是")
+    agent.type("triage_note", "抄表员估抄并态度恶劣，涉嫌违反服务承诺")
+    agent.submit("已提交")
+
+    day2 = datetime(2026, 6, 2, tzinfo=SHANGHAI)
+    clock_at(at(day2, 9))
+    discipline = person("jj_staff", "complaint_major")
+    discipline.claim(case_no, "违纪线索核查")
+    discipline.type("discipline_findings", "未发现索拿卡要，属服务规范问题，不构成违纪")
+    discipline.type("discipline_action", "建议由所在单位批评教育")
+    discipline.submit("已提交")
+
+    staff = person("lz_staff", "complaint_major")
+    staff.claim(case_no, "配合客服中心调查（重大投诉）")
+    staff.pick("assist_contact", "孙", "孙师傅")
+    staff.type("assist_materials", "提供两个月抄表排班表、估抄单及通话录音")
+    staff.pick("superior", "赵", "赵经理")
+    staff.submit("已提交")
+
+    agent.claim(case_no, "客服中心调查核实（重大投诉）")
+    find_facts(agent, day2)
+    head = person("lz_head", "complaint_major")
+    superior_talk(head, case_no, day2)
+
+    clock_at(at(day2, 15))
+    rule_validity(agent, case_no, valid=True)
+    day3 = datetime(2026, 6, 3, tzinfo=SHANGHAI)
+    clock_at(at(day3, 11))
+    answer_record_sign(staff, head, case_no, day3, "2026年6月8日 24:00", "剩 3个工作日")
+    staff.claim(case_no, "四不放过：原因、责任与整改")
+    staff.type("cause", "抄表员请假期间未安排替岗")
+    staff.type("responsible_people", "抄表班班长")
+    staff.type("people_handling", "通报批评，扣减当月绩效")
+    staff.type("measures", "建立抄表替岗登记制度，估抄须经班长审批")
+    staff.submit("已提交")
+    day5 = datetime(2026, 6, 5, tzinfo=SHANGHAI)
+    clock_at(at(day5, 10))
+    agent.claim(case_no, "整改落实检查")
+    agent.choose("measures_done", "是")
+    agent.type("check_note", "替岗登记表已建立")
+    agent.submit("已提交")
+    unit_callback(staff, case_no, day5)
+    agent.claim(case_no, "客服中心回访及满意度")
+    agent.choose("satisfaction", "满意")
+    agent.type("csc_callback", "客户对处理结果表示满意")
+    agent.submit("已提交")
+
+    expect_closed(agent, case_no, ["违纪线索核查", "客服中心调查核实（重大投诉）", "配合客服中心调查（重大投诉）",
+                                   "与被投诉人直接上级沟通", "四不放过：原因、责任与整改"])  # fmt: skip
+    expect(agent.page.locator("ol.timeline")).to_contain_text("郑监察")
     agent.shot("01_case_closed")

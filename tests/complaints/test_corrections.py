@@ -101,6 +101,9 @@ def test_C15_1_late_record_is_escalated_at_the_end_of_the_next_day(complaint, at
     timers.sweep()
     assert {"Task_record_late", "Task_record"} <= set(_open(iid))
     assert [e["rule"] for e in _events(iid, "escalated")] == ["C15.1"]
+    _do(iid, "Task_record", complaint["lz_staff"], RECORD)  # filed late: the signature is late from the start
+    assert {"Task_record_sign", "Task_sign_late"} <= set(_open(iid))
+    assert [e["timer"] for e in _events(iid, "escalated")] == ["Timer_record_late", "Timer_sign_late"]
 
 
 def test_C15_1_record_due_on_a_day_off_moves_to_the_next_working_day(complaint, at):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -27,13 +28,30 @@ DERANDOMIZE = os.environ.get("GASFLOW_FUZZ_RANDOM", "") != "1"
 EXCLUDED = [positive_data_acceptance]
 
 
+class Bearer(requests.auth.AuthBase):
+    """The token as schemathesis's own auth: a case that negates the Authorization header goes out without it (and
+    must get its 401); headers forced onto every call turned such a case into a valid one it then called accepted."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+    def __call__(self, request):
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
 @pytest.fixture(scope="module")
 def api_schema(live_api):
-    return schemathesis.openapi.from_url(f"{live_api.url}/api/v1/openapi.json")
+    loaded = schemathesis.openapi.from_url(f"{live_api.url}/api/v1/openapi.json")
+    loaded.auth.set_from_requests(Bearer(live_api.tokens["fuzzer"]))
+    return loaded
 
 
 @pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE, suppress_health_check=list(HealthCheck))
-def test_no_server_error_and_every_answer_conforms(case, live_api):
-    case.call_and_validate(headers=live_api.headers("fuzzer"), timeout=30, excluded_checks=EXCLUDED)
+def test_no_server_error_and_every_answer_conforms(case):
+    response = case.call(timeout=30)
+    case.validate_response(response, excluded_checks=EXCLUDED)
+    if case.meta is not None and case.meta.generation.mode.is_positive:  # signed in: the operation's code ran
+        assert response.status_code != 401, response.text[:200]

@@ -4,12 +4,15 @@ PostgreSQL when GASFLOW_TEST_POSTGRES is set) while another client keeps working
 A process owner deploys each hostile diagram and a member of staff starts it: a script that catches its own timeout
 (item 1), a C-level power bomb and a memory bomb (item 2), a multi-instance activity asked for a million instances
 (item 2), a gateway looping back on itself (item 12). Meanwhile a hotline agent starts, claims and completes cases
-without pause and a monitor asks /healthz every 0.2 s. What must hold (each failed on the code before issue 13, where
-the first diagram alone hung the server for good):
+without pause and a monitor asks /healthz and /readyz every 0.2 s. What must hold (each failed on the code before
+issue 13, where the first diagram alone hung the server for good and /healthz still said ok):
 
 - every hostile case ends as an incident on its own case, named by element, and the start answers 201 (never a 500);
 - the agent's requests keep their p99 under 1 s, and none fails;
-- /healthz answers every time, quickly, and tells the truth: ok, no stuck worker, and the kills counted.
+- health answers every time and tells the truth: /healthz (alive) always 200 within 1 s; /readyz never blames a
+  stuck script worker (each was killed in time), and when it is unready it names the check — on SQLite a write may
+  wait out a hostile step behind the single writer, and then "database" says so — and it is ready again at the end;
+  /metrics counts the kills.
 """
 
 from __future__ import annotations
@@ -59,17 +62,26 @@ class Agent(threading.Thread):
 
 
 class Monitor(threading.Thread):
-    """Asks /healthz every 0.2 s; keeps every answer with its latency."""
+    """Asks /healthz and /readyz every 0.2 s; keeps every answer with its latency."""
 
     def __init__(self, client: Client):
         super().__init__(daemon=True)
-        self.client, self.stop, self.answers = client, threading.Event(), []
+        self.client, self.stop, self.alive, self.ready = client, threading.Event(), [], []
 
     def run(self):
         while not self.stop.is_set():
             status, body = self.client.call("GET", "/healthz")
-            self.answers.append((status, body, self.client.seconds[-1]))
+            self.alive.append((status, body, self.client.seconds[-1]))
+            status, body = self.client.call("GET", "/readyz")
+            self.ready.append((status, body, self.client.seconds[-1]))
             self.stop.wait(0.2)
+
+
+def _killed(admin: Client) -> int:
+    admin.conn.request("GET", "/metrics", headers=admin.headers)
+    text = admin.conn.getresponse().read().decode()
+    return int(float(next(line.split()[1] for line in text.splitlines()
+                          if line.startswith("gasflow_script_workers_killed "))))  # fmt: skip
 
 
 def _p99(seconds: list[float]) -> float:
@@ -83,7 +95,8 @@ def test_hostile_diagrams_end_as_incidents_while_others_work_on(live_api):
     for key, doc, *_ in HOSTILE:  # deployed first: the run measures the hostile steps, not deploying
         status, answer = owner.call("POST", f"/api/v1/definitions?filename={key}.bpmn", doc)
         assert status == 201, answer
-    _, health_before = monitor.client.call("GET", "/healthz")
+    admin = live_api.client("admin")
+    killed_before = _killed(admin)
     agent.start()
     monitor.start()
     time.sleep(3)  # the agent's pace before any attack
@@ -115,16 +128,23 @@ def test_hostile_diagrams_end_as_incidents_while_others_work_on(live_api):
     p99 = _p99(agent.client.seconds)
     assert p99 < P99_LIMIT, f"the agent's p99 was {p99:.3f} s over {len(agent.client.seconds)} requests"
 
-    assert len(monitor.answers) >= 20
-    for status, body, seconds in monitor.answers:
-        assert status == 200 and body["status"] == "ok" and body["database"] == "ok", body
-        assert body["scripts"]["stuck"] == [], body
-        assert seconds < P99_LIMIT, f"/healthz took {seconds:.3f} s"
-    _, health_after = monitor.client.call("GET", "/healthz")
-    killed = health_after["scripts"]["killed_at_limit"] - health_before["scripts"]["killed_at_limit"]
-    assert killed >= KILLED_AT_LIMIT, health_after
+    assert len(monitor.alive) >= 20
+    for status, body, seconds in monitor.alive:
+        assert status == 200 and body["status"] == "ok" and seconds < P99_LIMIT, (status, body, seconds)
+    deadline = live_api.app.config["GASFLOW"].ready_deadline_seconds
+    for status, body, seconds in monitor.ready:
+        checks = body["checks"]
+        assert checks["scripts"]["ok"], body  # no worker ever outlived its limit
+        assert status == 200 or not checks["database"]["ok"], body  # unready only while writes were held up
+        assert seconds < deadline + P99_LIMIT, f"/readyz took {seconds:.3f} s"
+    assert monitor.client.call("GET", "/readyz")[0] == 200
+    killed = _killed(admin) - killed_before
+    assert killed >= KILLED_AT_LIMIT, killed
+    unready = sum(1 for status, *_ in monitor.ready if status != 200)
     print(f"\nred team: {agent.cases} cases, {len(agent.client.seconds)} requests, p50 "
           f"{statistics.median(agent.client.seconds) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
           f"{max(agent.client.seconds) * 1000:.0f} ms; hostile starts "
           + ", ".join(f"{k} {outcomes[k][2]:.2f} s" for k, *_ in HOSTILE)
-          + f"; healthz max {max(s for *_, s in monitor.answers) * 1000:.0f} ms, killed {killed}")  # fmt: skip
+          + f"; healthz max {max(s for *_, s in monitor.alive) * 1000:.0f} ms, readyz max "
+          f"{max(s for *_, s in monitor.ready) * 1000:.0f} ms, unready {unready} of {len(monitor.ready)}, "
+          f"killed {killed}")  # fmt: skip

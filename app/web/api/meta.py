@@ -8,6 +8,8 @@ from app.core.registry import registry
 from app.web.api.openapi import CUSTOMER_ID, INSTANCE_ID, INT, TASK_ID, json_ref, op, path_param, query_param
 from app.web.blueprints import api
 
+YEAR = {"type": "integer", "minimum": 1901, "maximum": 2199}  # the years the working-day table can hold
+
 PATHS: dict[str, dict] = {
     "/api/v1/openapi.json": {"get": op("This document")},
     "/api/v1/definitions": {
@@ -121,7 +123,7 @@ PATHS: dict[str, dict] = {
                 query_param("phone_tail", {"type": "string", "pattern": "^[0-9]{4}$"}, "last 4 digits only"),
                 query_param("account", {"type": "string"}, "account number 户号 (prefix)"),
                 query_param("process", {"type": "string"}, "process key"),
-                query_param("version", INT, "version of that process (needs process)"),
+                query_param("version", {"type": "integer", "minimum": 1}, "version of that process (needs process)"),
                 query_param("status", {"type": "string", "enum": ["running", "completed", "error"]}),
                 query_param("unit", {"type": "string"}, "the unit working the case, or any unit that had a task"),
                 query_param("started_from", {"type": "string"}, "date (Beijing) or ISO date-time, inclusive"),
@@ -192,7 +194,10 @@ PATHS: dict[str, dict] = {
             params=[path_param("incident_id", INT)],
             body={
                 "application/json": {
-                    "schema": {"type": "object", "properties": {"version": {"type": "integer", "minimum": 1}}}
+                    "schema": {
+                        "type": "object",
+                        "properties": {"version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+                    }
                 }
             },  # fmt: skip
         )
@@ -202,22 +207,33 @@ PATHS: dict[str, dict] = {
         "get": op(
             "Deadline n working days after receipt: {due, provisional}",
             params=[
-                query_param(
-                    "start", {"type": "string"}, "YYYY-MM-DD (received that day, Asia/Shanghai) or ISO with offset"
-                ),
-                query_param("days", INT),
+                {
+                    **query_param(
+                        "start",
+                        {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}"},
+                        "YYYY-MM-DD (received that day, Asia/Shanghai) or ISO with offset",
+                    ),
+                    "required": True,
+                },
+                {**query_param("days", {"type": "integer", "minimum": 1, "maximum": 3650}), "required": True},
             ],
         )
     },
     "/api/v1/calendar/days/{date}": {
-        "put": op("Set one day of the holiday table (admin)", params=[path_param("date")], body=json_ref("CalendarDay"))
+        "put": op(
+            "Set one day of the holiday table (admin)",
+            params=[path_param("date", {"type": "string", "format": "date"})],
+            body=json_ref("CalendarDay"),
+        )
     },
-    "/api/v1/calendar/days": {"get": op("Every day of a year as the table sees it", params=[query_param("year", INT)])},
+    "/api/v1/calendar/days": {
+        "get": op("Every day of a year as the table sees it", params=[query_param("year", YEAR)])
+    },
     "/api/v1/calendar/years": {"get": op("Years the table covers, and a warning while next year is missing")},
     "/api/v1/calendar/years/{year}": {
         "post": op(
             "Declare a hand-entered year complete; recomputes provisional deadlines (admin)",
-            params=[path_param("year", INT)],
+            params=[path_param("year", YEAR)],
         )
     },
     "/api/v1/calendar/import": {
@@ -295,7 +311,7 @@ PATHS: dict[str, dict] = {
                         "type": "object",
                         "required": ["with", "kind"],
                         "properties": {
-                            "with": {"type": "string"},
+                            "with": {"type": "string", "minLength": 1},
                             "kind": {"type": "string", "enum": ["relative", "friend", "colleague", "interest"]},
                             "reason": {"type": "string"},
                             "user": {"type": "string", "description": "admin only: declare for this user"},
@@ -321,7 +337,7 @@ SCHEMAS = {
         "type": "object",
         "required": ["process"],
         "properties": {
-            "process": {"type": "string"},
+            "process": {"type": "string", "minLength": 1},
             "business_key": {"type": "string"},
             "data": {"type": "object"},
         },
@@ -330,7 +346,7 @@ SCHEMAS = {
         "type": "object",
         "required": ["name", "correlation"],
         "properties": {
-            "name": {"type": "string"},
+            "name": {"type": "string", "minLength": 1},
             "correlation": {"type": "object", "additionalProperties": {"type": "string"}},
             "payload": {"type": "object"},
         },
@@ -340,7 +356,7 @@ SCHEMAS = {
         "required": ["workday"],
         "properties": {"workday": {"type": "boolean"}, "name": {"type": "string", "maxLength": 64}},
     },
-    "Delegate": {"type": "object", "required": ["to"], "properties": {"to": {"type": "string"}}},
+    "Delegate": {"type": "object", "required": ["to"], "properties": {"to": {"type": "string", "minLength": 1}}},
     "Complete": {
         "type": "object",
         "properties": {"data": {"type": "object"}, "revision": {"type": "integer"}},
