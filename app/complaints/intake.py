@@ -45,8 +45,10 @@ def _received_at(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise _problem("received_at", "受理时间需带时区，例如 2026-03-02T09:30:00+08:00")
-    if moment > clock.now() + timedelta(minutes=5):
-        raise _problem("received_at", "受理时间不能晚于现在")
+    now = clock.now()
+    if moment > now + timedelta(minutes=5):
+        shown = clock.to_local(now).strftime("%m-%d %H:%M")
+        raise _problem("received_at", f"受理时间不能晚于现在（现在是 {shown}），请填写实际收到投诉的时间")
     return moment
 
 

@@ -178,8 +178,9 @@ def set_unit(actor: User, username: str, unit_name: str) -> User:
 def issue_token(actor: User, username: str) -> str:
     """A new API token (returned once); the person's previous token stops working."""
     user = users.get_by_username(username)
+    replaced = user.token_hash is not None
     token = users.issue_token(username)
-    _record(actor, user, "token", "替换了原令牌" if user.token_created_at else "")
+    _record(actor, user, "token", "替换了原令牌" if replaced else "")
     return token
 
 

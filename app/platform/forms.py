@@ -113,7 +113,8 @@ def load_task_form(task) -> dict:
 
 def form_problems(schema: dict, data: dict) -> list[dict]:
     """Every failing field with a message a person can act on (Chinese first, the validator's English after), then
-    every picked unit / user / customer that does not exist (pickers.problems)."""
+    every picked unit / user / customer that does not exist (pickers.problems) and every time of something that
+    happened set in the future (``x-past``)."""
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
@@ -131,7 +132,9 @@ def form_problems(schema: dict, data: dict) -> list[dict]:
             }
         )
     failed = frozenset(p["field"] for p in problems)
-    return problems + pickers.problems(schema, data, skip=failed)  # + validation_messages.future_problems(schema, data)
+    unchecked = {k: v for k, v in data.items() if k not in failed} if isinstance(data, dict) else {}
+    later = validation_messages.future_problems(schema, unchecked)
+    return problems + pickers.problems(schema, data, skip=failed) + later
 
 
 def _property(schema: dict, path: list[str]) -> dict:

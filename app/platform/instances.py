@@ -101,7 +101,8 @@ def complete_task(task_id: str, data: dict, user: User, expected_revision: int |
     if expected_revision is not None and expected_revision != instance.revision:
         raise Conflict("此流程已被他人更新，请刷新后重试 (stale revision)")
     if task_rules.has_rule(task.process_key, task.form_key):
-        case = runtime().engine.task_data(runtime().definition(instance.definition_id), instance.state_json, task_id)
+        here = runtime().engine.task_data(runtime().definition(instance.definition_id), instance.state_json, task_id)
+        case = {**task_rules.recorded(instance.id), **here}  # this path's data first, other branches' records after
         data = task_rules.apply(task.process_key, task.form_key, data, case)
     data = as_recorded(data)
     result = apply_step(

@@ -1,5 +1,5 @@
-"""What is wrong with a form value, said so a person can fix it (issue 11: not "必填", "太小" or "无效" alone), and the
-check every form gets that a schema cannot say: a time something happened is not in the future."""
+"""What is wrong with a form value, said so a person can fix it (issue 11: not "必填", "太小" or "无效" alone), and a
+check a schema cannot say: a time something happened is not in the future."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from app import clock
 # Devices and people round times; a few minutes ahead of the server clock is not "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
-_TYPES = {"number": "应填数字", "integer": "应填整数", "string": "应填文字", "boolean": "请选择“是”或“否”",
+_TYPES = {"number": "应填数字，例如 12.5", "integer": "应填整数，例如 3", "string": "应填文字", "boolean": "请选择“是”或“否”",
           "array": "应为列表", "object": "格式不正确"}  # fmt: skip
 _FORMATS = {"date": "日期格式应为 2026-03-02", "date-time": "时间格式应为 2026-03-02 09:30（北京时间）"}
 
@@ -44,17 +44,17 @@ def explain(error: ValidationError, prop: dict) -> str:
     if kind == "required":
         return _required(prop)
     if kind == "minLength":
-        return "不能为空" if limit == 1 else f"至少 {limit} 个字"
+        return "不能为空，请填写内容" if limit == 1 else f"至少 {limit} 个字，请补充完整"
     if kind == "maxLength":
         return f"最多 {limit} 个字（现有 {len(value)} 个）" if isinstance(value, str) else f"最多 {limit} 个字"
     if kind == "minimum":
-        return f"不能小于 {_number(limit)}"
+        return f"不能小于 {_number(limit)}，请填写 {_number(limit)} 或更大的数"
     if kind == "exclusiveMinimum":
-        return f"必须大于 {_number(limit)}"
+        return f"必须大于 {_number(limit)}，请填写比 {_number(limit)} 大的数"
     if kind == "maximum":
-        return f"不能大于 {_number(limit)}"
+        return f"不能大于 {_number(limit)}，请填写 {_number(limit)} 或更小的数"
     if kind == "exclusiveMaximum":
-        return f"必须小于 {_number(limit)}"
+        return f"必须小于 {_number(limit)}，请填写比 {_number(limit)} 小的数"
     if kind == "type":
         return _TYPES.get(str(limit), "格式不正确")
     if kind in {"pattern", "format"}:
@@ -89,14 +89,14 @@ def _instant(raw: object) -> datetime | None:
 
 
 def future_problems(schema: dict, data: dict) -> list[dict]:
-    """A ``format: date-time`` field records when something happened (答复时间, 停气时间 …): it cannot be later than
-    now. A field for a planned moment says ``"x-allowFuture": true``."""
+    """A ``format: date-time`` field marked ``"x-past": true`` records when something happened (答复时间, 回访时间):
+    it cannot be later than now. Opt-in per field: a form may also hold planned moments."""
     if not isinstance(data, dict):
         return []
     now = clock.now()
     found = []
     for name, prop in schema.get("properties", {}).items():
-        if not isinstance(prop, dict) or prop.get("format") != "date-time" or prop.get("x-allowFuture"):
+        if not isinstance(prop, dict) or prop.get("format") != "date-time" or not prop.get("x-past"):
             continue
         moment = _instant(data.get(name))
         if moment is not None and moment > now + FUTURE_TOLERANCE:

@@ -14,7 +14,7 @@ from app.core.registry import MenuLink, StartUseCase, allowed_by, registry
 
 
 def register(app: Flask) -> None:
-    from app.supply import api, arrears, board, demo, hazard, outages, pages, status
+    from app.supply import api, arrears, board, demo, hazard, outages, pages, rules, status
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
@@ -23,6 +23,8 @@ def register(app: Flask) -> None:
     # One open case per account and the branch check live in these intakes: no other way in (issue 13, item 4).
     plug.intake("arrears_disconnection", "POST /api/v1/arrears 或 gasflow arrears import")
     plug.intake("hazard_disconnection", "POST /api/v1/hazards")
+    plug.task_rule(arrears.PROCESS, "restore", rules.check_restore)  # S19.1: no reading below the cut's
+    plug.task_rule(hazard.PROCESS, "restore", rules.check_restore)
     # Outages open only through their use cases: the S24.1 requester and the S24.2 schedule are checked there.
     plug.intake(outages.PLANNED, "发起页 /start/planned_outage")
     plug.intake(outages.EMERGENCY, "发起页 /start/emergency_outage")

@@ -246,6 +246,7 @@ def test_complaint_reopened_after_an_unsatisfied_callback_gets_a_fresh_limit_and
     day3 = datetime(2026, 5, 13, tzinfo=SHANGHAI)
     clock_at(at(day3, 11))
     answer_record_sign(staff, head, case_no, day3, "2026年5月18日 24:00", "剩 3个工作日")
+    clock_at(at(day3.replace(day=14), 10))  # the callback is typed after it happened (a future time is refused)
     unit_callback(staff, case_no, day3.replace(day=14))
     clock_at(datetime(2026, 5, 14, 15, 0, tzinfo=SHANGHAI))
     agent.claim(case_no, "客服中心回访及满意度")

@@ -93,7 +93,7 @@ def test_a_case_from_start_page_through_both_forms_to_the_case_page(server, open
     branch.locator("tr", has_text="BT-001").get_by_role("link", name="办理").click()
     branch.get_by_label("处理结果").fill("好")
     branch.get_by_role("button", name="提交").click()
-    expect(branch.locator('[data-field="result"] .error-text')).to_have_text("至少 2 个字")
+    expect(branch.locator('[data-field="result"] .error-text')).to_have_text("至少 2 个字，请补充完整")
     branch.get_by_label("处理结果").fill("已上门检查，更换调压器")
     branch.get_by_role("button", name="提交").click()
     expect(branch.locator(".flash.ok")).to_contain_text("“上门处理”已提交")

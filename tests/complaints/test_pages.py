@@ -116,7 +116,7 @@ def test_C8_fast_intake_tells_of_internal_to_external_before_submit(app, hotline
         hotline["kf_agent"].user,
     )  # fmt: skip
     agent_user = hotline["kf_agent"].user
-    for element, data in (("Task_callback_unit", {"unit_callback": "ok", "unit_callback_at": "2026-03-02T10:00:00+08:00"}),
+    for element, data in (("Task_callback_unit", {"unit_callback": "ok", "unit_callback_at": "2026-03-02T09:20:00+08:00"}),
                           ("Task_callback_csc", {"satisfaction": "满意", "csc_callback": "ok"})):  # fmt: skip
         callback = _open(first.instance_id)[element]
         tasks.claim(callback.id, agent_user)

@@ -42,11 +42,11 @@ INVALID = {"valid": False, "reason": "invalid_6", "caused_by_company": False, "d
 ANSWER = {
     "handling": "已重新安排抄表",
     "answer_text": "已致歉并约定时间",
-    "answered_at": "2026-03-04T10:00:00+08:00",
+    "answered_at": "2026-03-02T09:20:00+08:00",  # not after the clock: an answer time is never in the future
     "external_cause": False,
 }
 RECORD = {"process": "调查、约谈、重新上门", "result": "客户认可"}
-CALLBACK_UNIT = {"unit_callback": "客户表示认可", "unit_callback_at": "2026-03-05T10:00:00+08:00"}
+CALLBACK_UNIT = {"unit_callback": "客户表示认可", "unit_callback_at": "2026-03-02T09:25:00+08:00"}
 
 
 def _investigate(iid: int, people, investigators=("lz_staff",), conflict=False):

@@ -148,10 +148,10 @@ def test_validation_messages_say_what_is_wrong(app):
     said = {p["field"]: p["message"] for p in forms.form_problems(schema, {"n": 0, "ok": False, "amount": 0,
                                                                           "kind": "c", "about": {}})}  # fmt: skip
     assert said == {
-        "n": "天数：不能小于 1",
+        "n": "天数：不能小于 1，请填写 1 或更大的数",
         "flag": "已告知：必填：请选择“是”或“否”",
         "ok": "确认：须选择“是”确认",
-        "amount": "金额：必须大于 0",
+        "amount": "金额：必须大于 0，请填写比 0 大的数",
         "kind": "方式：请从选项中选择（甲、乙）",
         "about": "被投诉对象：请至少填写一项（员工或单位）",
     }

@@ -102,7 +102,8 @@ def test_api_token_issued_shown_once_listed_with_last_use_and_revoked(app, peopl
 
     users.forget_tokens()
     assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    assert "吊销 API 令牌" in admin.get("/admin/users/cx_staff").get_data(as_text=True)
+    history = admin.get("/admin/users/cx_staff").get_data(as_text=True)
+    assert "吊销 API 令牌" in history and "签发 API 令牌：替换了原令牌" in history  # the fixture issued one before
 
 
 def test_users_page_is_for_admins_and_needs_the_csrf_token(app, people):
