@@ -56,6 +56,7 @@ test: $(STAMP) $(NODE_STAMP) browser-deps lint
 bench: setup
 	$(BIN)/python -m bench.engine_overhead
 	$(BIN)/python -m bench.http_completions
+	$(BIN)/python -m bench.complaint_cases
 	$(BIN)/python -m bench.timer_lag
 	$(BIN)/python -m bench.inbox
 	$(BIN)/python -m bench.customer_search
