@@ -37,6 +37,8 @@ def _query_parameters(app: Flask) -> dict[tuple[str, str], list[dict]]:
 
 
 def _problem(value: str, schema: dict) -> str | None:
+    if value == "" and (schema.get("pattern") or schema.get("minLength", 0) > 0):  # "absent" is left out, not empty
+        return "不能为空，不需要时请省略此参数 (must not be empty; leave the parameter out instead)"
     if schema.get("type") == "integer":
         if not _INTEGER.fullmatch(value):
             return "必须是整数 (must be an integer)"
