@@ -51,6 +51,11 @@ def test_pick_a_unit_and_people_with_the_keyboard(server, open_page, picker_proc
     # earlier test of this server added there)
     expect(offered.filter(has_text="吴师傅")).to_have_count(1)
     expect(offered.filter(has_not_text="苍溪县分公司")).to_have_count(0)
+    wu = offered.filter(has_text="吴师傅")
+    for _ in range(offered.count()):  # with the keyboard to 吴师傅
+        if wu.get_attribute("aria-selected") == "true":
+            break
+        people.press("ArrowDown")
     people.press("Enter")
     people.fill("孙")
     expect(offered).to_have_text(["孙师傅（lz_staff） 利州区分公司"])  # other units by typing
