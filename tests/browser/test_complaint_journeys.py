@@ -151,6 +151,21 @@ def answer_record_sign(staff, head, case_no: str, day: datetime, due: str, left:
     head.submit("已提交")
 
 
+def account_and_check(staff, agent, case_no: str, clock_at, checked_at: datetime) -> None:
+    """四不放过 (C3.5) for a valid complaint caused by the company, then 客服中心 checks the measures at ``checked_at``."""
+    staff.claim(case_no, "四不放过：原因、责任与整改")
+    staff.type("cause", "抄表员请假期间未安排替岗")
+    staff.type("responsible_people", "抄表班班长")
+    staff.type("people_handling", "通报批评，扣减当月绩效")
+    staff.type("measures", "建立抄表替岗登记制度，估抄须经班长审批")
+    staff.submit("已提交")
+    clock_at(checked_at)
+    agent.claim(case_no, "整改落实检查")
+    agent.choose("measures_done", "是")
+    agent.type("check_note", "替岗登记表已建立，估抄单均有班长签字")
+    agent.submit("已提交")
+
+
 def unit_callback(staff, case_no: str, day: datetime) -> None:
     staff.claim(case_no, "责任单位回访")
     staff.type("unit_callback", "电话回访客户，已收到退费，表示认可")
@@ -192,19 +207,8 @@ def test_ordinary_complaint_from_the_hotline_to_the_satisfied_callback(server, p
     clock_at(at(day3, 11))
     answer_record_sign(staff, head, case_no, day3, "2026年4月20日 24:00", "剩 3个工作日")
 
-    # 四不放过 (C3.5) for a valid complaint caused by the company, checked by 客服中心.
-    staff.claim(case_no, "四不放过：原因、责任与整改")
-    staff.type("cause", "抄表员请假期间未安排替岗")
-    staff.type("responsible_people", "抄表班班长")
-    staff.type("people_handling", "通报批评，扣减当月绩效")
-    staff.type("measures", "建立抄表替岗登记制度，估抄须经班长审批")
-    staff.submit("已提交")
     day5 = datetime(2026, 4, 17, tzinfo=SHANGHAI)
-    clock_at(at(day5, 10))
-    agent.claim(case_no, "整改落实检查")
-    agent.choose("measures_done", "是")
-    agent.type("check_note", "替岗登记表已建立，4月估抄单均有班长签字")
-    agent.submit("已提交")
+    account_and_check(staff, agent, case_no, clock_at, at(day5, 10))
 
     # Callbacks (C15.3): the unit first, then 客服中心 with the satisfaction that closes the case.
     unit_callback(staff, case_no, day5)
@@ -342,18 +346,8 @@ def test_major_complaint_investigated_by_csc_with_the_unit_and_a_discipline_chec
     day3 = datetime(2026, 6, 3, tzinfo=SHANGHAI)
     clock_at(at(day3, 11))
     answer_record_sign(staff, head, case_no, day3, "2026年6月8日 24:00", "剩 3个工作日")
-    staff.claim(case_no, "四不放过：原因、责任与整改")
-    staff.type("cause", "抄表员请假期间未安排替岗")
-    staff.type("responsible_people", "抄表班班长")
-    staff.type("people_handling", "通报批评，扣减当月绩效")
-    staff.type("measures", "建立抄表替岗登记制度，估抄须经班长审批")
-    staff.submit("已提交")
     day5 = datetime(2026, 6, 5, tzinfo=SHANGHAI)
-    clock_at(at(day5, 10))
-    agent.claim(case_no, "整改落实检查")
-    agent.choose("measures_done", "是")
-    agent.type("check_note", "替岗登记表已建立")
-    agent.submit("已提交")
+    account_and_check(staff, agent, case_no, clock_at, at(day5, 10))
     unit_callback(staff, case_no, day5)
     agent.claim(case_no, "客服中心回访及满意度")
     agent.choose("satisfaction", "满意")
