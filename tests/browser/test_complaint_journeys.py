@@ -187,7 +187,7 @@ def expect_closed(person, case_no: str, steps: list[str]) -> None:
     expect(page.locator('.djs-element.gf-done[data-element-id="End_closed"]').first).to_be_visible()
 
 
-def test_ordinary_complaint_from_the_hotline_to_the_satisfied_callback(server, person, clock_at):
+def test_C9_C14_1_C15_3_ordinary_complaint_from_the_hotline_to_the_satisfied_callback(server, person, clock_at):
     add_customer(server, CUSTOMER)
     clock_at(CALLED + timedelta(minutes=10))
     agent = person("kf_agent", "complaint_ordinary")
@@ -229,7 +229,7 @@ def test_ordinary_complaint_from_the_hotline_to_the_satisfied_callback(server, p
     agent.shot("03_case_closed")
 
 
-def test_complaint_reopened_after_an_unsatisfied_callback_gets_a_fresh_limit_and_closes(server, person, clock_at):
+def test_C14_1_complaint_reopened_after_an_unsatisfied_callback_gets_a_fresh_limit_and_closes(server, person, clock_at):
     """C15.2/C14.1 (issue 12): an unsatisfied callback reopens the answer with a fresh 5-working-day limit."""
     add_customer(server, CUSTOMER)
     called = datetime(2026, 5, 11, 9, 5, tzinfo=SHANGHAI)  # a Monday
@@ -275,7 +275,7 @@ def test_complaint_reopened_after_an_unsatisfied_callback_gets_a_fresh_limit_and
     agent.shot("02_case_closed")
 
 
-def test_complaint_resolved_on_the_call_is_called_back_and_closed(server, person, clock_at):
+def test_C7_1_1_C15_3_complaint_resolved_on_the_call_is_called_back_and_closed(server, person, clock_at):
     add_customer(server, CUSTOMER)
     clock_at(CALLED + timedelta(days=14, minutes=10))
     agent = person("kf_agent", "complaint_first_contact")
@@ -302,7 +302,7 @@ def test_complaint_resolved_on_the_call_is_called_back_and_closed(server, person
     agent.shot("01_case_closed")
 
 
-def test_major_complaint_investigated_by_csc_with_the_unit_and_a_discipline_check(server, person, clock_at):
+def test_C7_2_C4_C6_major_complaint_investigated_by_csc_with_the_unit_and_a_discipline_check(server, person, clock_at):
     """C7.2 major, C4(二)/C5.2 客服中心 investigates with the unit's help, C6 misconduct checked by 纪检监审法务部."""
     add_customer(server, CUSTOMER)
     called = datetime(2026, 6, 1, 9, 5, tzinfo=SHANGHAI)  # a Monday
