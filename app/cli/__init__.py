@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -323,6 +324,9 @@ def serve(host, port, threads, with_scheduler) -> None:
     # waitress hands each request from its I/O thread to a worker thread; with CPython's default 5 ms GIL switch
     # interval those hand-offs wait. 0.5 ms measured ~10% more completions per second (bench/http_completions.py).
     sys.setswitchinterval(0.0005)
+    # waitress warns "Task queue depth is N" whenever a request waits for a free thread: under load that is one line
+    # per request on stderr (a sixth of a completion's time with four clients). A proxy queues anyway.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     click.echo(f"GasFlow on http://{host}:{port}")
     waitress.serve(app, host=host, port=port, threads=threads, ident="gasflow")
 

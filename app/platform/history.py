@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select, update
 
 from app.core.logs import request_id
+from app.core.statements import Statement
 from app.core.tx import writes
 from app.extensions import db
 from app.models import Event, ProcessInstance
@@ -95,9 +96,14 @@ def chain(instance_id: int, last_seq: int, last_hash: str, events: list[NewEvent
     return rows
 
 
+EVENT_ROW_KEYS = ("instance_id", "seq", "at", "actor_id", "actor", "kind", "task_id", "payload_json", "state_digest",
+                  "prev_hash", "hash", "key_id", "mac")  # fmt: skip
+_INSERT_EVENTS = Statement(insert(Event.__table__), keys=EVENT_ROW_KEYS)
+
+
 def write(rows: list[dict]) -> None:
-    if rows:
-        db.session.execute(insert(Event.__table__), rows)
+    """Rows made by chain() (every key of EVENT_ROW_KEYS)."""
+    _INSERT_EVENTS.run_many(rows)
 
 
 def append(instance_id: int, events: list[NewEvent]) -> None:

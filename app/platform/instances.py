@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select, update
 
 from app import clock
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.statements import Statement
 from app.core.tx import writes
 from app.extensions import db
 from app.models import Correlation, HumanTask, ProcessDefinition, ProcessInstance, User
@@ -81,12 +82,12 @@ class Completion:
     incident: incidents.IncidentView | None = None
 
 
-_TASK_FOR_COMPLETION = select(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("task_id"))
+_TASK_FOR_COMPLETION = Statement(select(HumanTask.__table__).where(HumanTask.__table__.c.id == bindparam("task_id")))
 
 
 @writes
 def complete_task(task_id: str, data: dict, user: User, expected_revision: int | None = None) -> Completion:
-    task = db.session.execute(_TASK_FOR_COMPLETION, {"task_id": task_id}).first()
+    task = _TASK_FOR_COMPLETION.first({"task_id": task_id})
     if task is None:
         raise NotFound(f"任务 {task_id} 不存在 (unknown task)")
     if task.state != "ready":

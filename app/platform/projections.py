@@ -10,19 +10,24 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
 from app.core.data_paths import value_at
+from app.core.statements import Statement
 from app.extensions import db
 from app.models import CaseIndex, Correlation, HumanTask, ProcessInstance, Timer, User
 from app.org import groups
 from app.platform import sla
 from app.platform.history import NewEvent
 
-# Table-level statements on the write path: the ORM's bulk machinery costs more than the SQL it sends.
+# The statements of every step, run lean (core/statements.py): the ORM's machinery costs more than the SQL it sends.
 TASKS = HumanTask.__table__
-_COMPLETE_TASK = (
+_COMPLETE_TASK = Statement(
     update(TASKS)
     .where(TASKS.c.id == bindparam("b_id"))
     .values(state="completed", completed_at=bindparam("b_at"), completed_by_id=bindparam("b_by"))
 )
+TASK_ROW_KEYS = ("id", "instance_id", "process_key", "spec_name", "name", "lane", "candidate_group", "assignee_id",
+                 "excluded_usernames", "form_key", "state", "created_at", "due_at", "due_provisional", "sla_kind",
+                 "business_key", "subject")  # fmt: skip
+_INSERT_TASKS = Statement(insert(TASKS), keys=TASK_ROW_KEYS)
 
 # Case fields copied onto inbox rows so staff can search by customer, phone or account without a join.
 SUBJECT_FIELDS = ("customer_name", "account_no", "phone", "complainant.name", "complainant.phone", "case_no")
@@ -36,6 +41,11 @@ INDEX_FIELDS = {
     "unit": ("responsible_unit", "branch"),
 }
 _INDEX = CaseIndex.__table__
+INDEX_COLUMNS = ("customer_name", "phone_tail", "account_no", "unit")
+_UPDATE_INDEX = Statement(
+    update(_INDEX).where(_INDEX.c.instance_id == bindparam("b_id")).values({c: bindparam(c) for c in INDEX_COLUMNS})
+)
+_INSERT_INDEX = Statement(insert(_INDEX), keys=("instance_id", *INDEX_COLUMNS))
 
 
 def _first_text(data: dict, paths: tuple[str, ...], size: int) -> str | None:
@@ -58,15 +68,20 @@ def index_values(data: dict) -> dict:
 
 
 def _apply_case_index(instance, data: dict) -> None:
-    """Kept at every step; a case from before the index existed gets its row at its next step."""
+    """Kept at every step, written only when it changes (the instance read for the step carries the stored row,
+    ``indexed``; an ORM instance does not and is always written); a case from before the index existed gets its row
+    at its next step."""
     values = index_values(data)
+    stored = getattr(instance, "indexed", None)
+    if stored == values:
+        return
     changed = 0
     if instance.revision > 0:
-        changed = db.session.execute(
-            update(_INDEX).where(_INDEX.c.instance_id == instance.id).values(**values)
-        ).rowcount
+        changed = _UPDATE_INDEX.run({"b_id": instance.id, **values})
     if changed == 0:
-        db.session.execute(insert(_INDEX).values(instance_id=instance.id, **values))
+        _INSERT_INDEX.run({"instance_id": instance.id, **values})
+    if hasattr(instance, "indexed"):
+        instance.indexed = values
 
 
 def subject_of(data: dict) -> str | None:
@@ -127,7 +142,7 @@ def _apply_hidden(instance, definition: engine.Definition, result) -> None:
 def _apply_tasks(instance, result, now, completed_task_id, completed_by_id) -> list[NewEvent]:
     open_ids = result.previous_ready_ids
     if completed_task_id is not None:
-        db.session.execute(_COMPLETE_TASK, {"b_id": completed_task_id, "b_at": now, "b_by": completed_by_id})
+        _COMPLETE_TASK.run({"b_id": completed_task_id, "b_at": now, "b_by": completed_by_id})
     gone = open_ids - {t.id for t in result.ready_tasks} - {completed_task_id}
     if gone:  # interrupted by a boundary event, or the instance ended: no longer workable
         db.session.execute(
@@ -137,8 +152,7 @@ def _apply_tasks(instance, result, now, completed_task_id, completed_by_id) -> l
         )
     fresh = [task for task in result.ready_tasks if task.id not in open_ids]
     rows = [_task_row(instance, task, now) for task in fresh]
-    if rows:
-        db.session.execute(insert(TASKS), rows)
+    _INSERT_TASKS.run_many(rows)
     events = []
     for row in rows:
         payload = {"spec_name": row["spec_name"], "name": row["name"], "candidate_group": row["candidate_group"]}

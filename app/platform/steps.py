@@ -19,9 +19,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import clock, engine
 from app.core.errors import Conflict, Invalid, NotFound, Unavailable
 from app.core.json_depth import check_depth
+from app.core.statements import Statement
 from app.core.tx import Retry
 from app.extensions import db
-from app.models import Incident, ProcessInstance, User
+from app.models import CaseIndex, Incident, ProcessInstance, User
 from app.platform import history, incidents, metrics, projections, script_functions
 from app.platform.history import NewEvent
 from app.platform.runtime import runtime
@@ -65,7 +66,7 @@ def as_service_error(err: engine.EngineError) -> Exception:
 INSTANCES = ProcessInstance.__table__
 # Built once: this statement runs on every step. The WHERE clause is the optimistic lock (revision) and the event-chain
 # check (event_seq); the SET moves both.
-_SAVE_STATE = (
+_SAVE_STATE = Statement(
     update(INSTANCES)
     .where(
         INSTANCES.c.id == bindparam("b_id"),
@@ -103,8 +104,7 @@ def save_step(
         projections.close_instance(instance.id, now)
         all_events.append(NewEvent("completed", now, SYSTEM))
     rows = history.chain(instance.id, instance.event_seq, instance.event_hash, all_events)
-    changed = db.session.execute(
-        _SAVE_STATE,
+    changed = _SAVE_STATE.run(
         {
             "b_id": instance.id,
             "b_revision": instance.revision,
@@ -116,7 +116,7 @@ def save_step(
             "b_new_seq": rows[-1]["seq"],
             "b_hash": rows[-1]["hash"],
         },
-    ).rowcount
+    )
     if changed != 1:
         stored = db.session.scalar(select(ProcessInstance.revision).where(ProcessInstance.id == instance.id))
         if stored == instance.revision:
@@ -212,8 +212,9 @@ def as_recorded(value: dict) -> dict:
 
 @dataclass
 class LiveInstance:
-    """The columns a step reads and moves, read with one Core SELECT (cheaper than loading the ORM object on every
-    completion); save_step updates it in place once the row is written."""
+    """The columns a step reads and moves, read with one lean SELECT (cheaper than loading the ORM object on every
+    completion); save_step updates it in place once the row is written. ``indexed``: its case-list row as stored
+    (None when it has none yet), so a step that changes none of it writes nothing there."""
 
     id: int
     definition_id: int
@@ -226,15 +227,27 @@ class LiveInstance:
     event_hash: str
     ended_at: datetime | None = None
     hidden_from: str | None = None
+    indexed: dict | None = None
 
 
-_LIVE_COLUMNS = [getattr(INSTANCES.c, f.name) for f in fields(LiveInstance)]
-_READ_LIVE = select(*_LIVE_COLUMNS).where(INSTANCES.c.id == bindparam("b_id"))
+_INDEX = CaseIndex.__table__
+_INDEX_COLUMNS = [_INDEX.c[name] for name in projections.INDEX_COLUMNS]
+_LIVE_COLUMNS = [getattr(INSTANCES.c, f.name) for f in fields(LiveInstance) if f.name != "indexed"]
+_READ_LIVE = Statement(
+    select(
+        *_LIVE_COLUMNS, _INDEX.c.instance_id.label("index_row"), *[c.label(f"index_{c.key}") for c in _INDEX_COLUMNS]
+    )
+    .outerjoin(_INDEX, _INDEX.c.instance_id == INSTANCES.c.id)
+    .where(INSTANCES.c.id == bindparam("b_id"))
+)
 
 
 def read_live(instance_id: int) -> LiveInstance:
     """The instance as stored now, for a write (never an object cached earlier in the session)."""
-    row = db.session.execute(_READ_LIVE, {"b_id": instance_id}).first()
+    row = _READ_LIVE.first({"b_id": instance_id})
     if row is None:
         raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
-    return LiveInstance(**row._mapping)
+    values = row._asdict()
+    has_index = values.pop("index_row") is not None
+    index = {name: values.pop(f"index_{name}") for name in projections.INDEX_COLUMNS}
+    return LiveInstance(**values, indexed=index if has_index else None)
