@@ -13,12 +13,51 @@ SQLAlchemy's cursor events.
 
 from __future__ import annotations
 
+import contextlib
 from collections import namedtuple
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 
 from sqlalchemy.sql import ClauseElement
 
 from app.extensions import db
+
+# Inside one writing transaction (core/tx.py) the session keeps one connection: it is looked up once, not per statement
+# (session.connection() is itself ~15 µs of SQLAlchemy state machinery).
+_held: ContextVar[list | None] = ContextVar("gasflow_held_connection", default=None)
+
+
+@contextlib.contextmanager
+def held_connection() -> Iterator[None]:
+    """For the span of one transaction that nothing inside ends early (tx._once): statements reuse its connection."""
+    token = _held.set([])
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+@contextlib.contextmanager
+def not_held() -> Iterator[None]:
+    """Inside a savepoint (session.begin_nested()): SQLAlchemy emits SAVEPOINT when the session's connection is next
+    asked for, so every statement must ask for it."""
+    token = _held.set(None)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+def _connection():
+    """(dialect, DBAPI connection) of the session's transaction, beginning it if it has not begun."""
+    held = _held.get()
+    if held:
+        return held[0]
+    connection = db.session.connection()
+    found = (connection.dialect, connection.connection.dbapi_connection)
+    if held is not None:
+        held.append(found)
+    return found
 
 
 class _Plan:
@@ -65,11 +104,11 @@ class Statement:
         self._plans: dict[str, _Plan] = {}
 
     def _cursor(self):
-        connection = db.session.connection()  # begins the session's transaction if it has not begun
-        plan = self._plans.get(connection.dialect.name)
+        dialect, dbapi_connection = _connection()
+        plan = self._plans.get(dialect.name)
         if plan is None:
-            plan = self._plans[connection.dialect.name] = _Plan(self.statement, connection.dialect, self.keys)
-        return plan, connection.connection.dbapi_connection.cursor()
+            plan = self._plans[dialect.name] = _Plan(self.statement, dialect, self.keys)
+        return plan, dbapi_connection.cursor()
 
     def run(self, values: dict) -> int:
         """Execute once; the number of rows it changed."""

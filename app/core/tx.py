@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.core.errors import Conflict
+from app.core.statements import held_connection
 from app.extensions import db
 
 P = ParamSpec("P")
@@ -54,7 +55,8 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        # On the DBAPI connection: through conn.exec_driver_sql this one statement cost more than the SQL it sends.
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
 class Retry(Exception):
@@ -107,7 +109,8 @@ def _once(session, fn, args, kwargs):
     pending: list[Callable[[], None]] = []
     hooks = _after_commit.set(pending)
     try:
-        result = fn(*args, **kwargs)
+        with held_connection():
+            result = fn(*args, **kwargs)
         session.commit()
         _after_commit.reset(hooks)
         hooks = None

@@ -26,6 +26,7 @@ from app.platform.steps import (
     apply_step,
     as_recorded,
     read_live,
+    seed_of,
 )
 
 
@@ -188,7 +189,8 @@ def case_data(instance: ProcessInstance) -> dict:
     if not has_started(instance):
         pending = [i for i in incidents.open_rows(instance.id) if i.step_kind == "started"]
         return dict(incidents.step_payload(pending[0]).get("data", {})) if pending else {}
-    return runtime().engine.case_data(runtime().definition(instance.definition_id), instance.state_json)
+    definition = runtime().definition(instance.definition_id)
+    return runtime().engine.case_data(definition, instance.state_json, seed_of(instance))
 
 
 @writes

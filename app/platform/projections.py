@@ -261,7 +261,10 @@ def _apply_correlations(instance, definition, result) -> None:
         db.session.execute(insert(Correlation.__table__), fresh)
 
 
+_DROP_TIMERS = Statement(delete(Timer.__table__).where(Timer.__table__.c.instance_id == bindparam("b_id")))
+
+
 def close_instance(instance_id: int, now: datetime) -> None:
     """A finished instance keeps no timers. Its correlation keys stay: messages skip finished instances, and intake
     looks up earlier cases by them (C8: a new external complaint on a matter complained about before)."""
-    db.session.execute(delete(Timer).where(Timer.instance_id == instance_id))
+    _DROP_TIMERS.run({"b_id": instance_id})

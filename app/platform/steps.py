@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock, engine
+from app.core import statements
 from app.core.errors import Conflict, Invalid, NotFound, Unavailable
 from app.core.json_depth import check_depth
 from app.core.statements import Statement
@@ -163,7 +164,7 @@ def apply_step(
     try:
         # A savepoint: what registry functions wrote during a step that fails is undone before the incident is kept.
         savepoint = db.session.begin_nested() if incidents_on else contextlib.nullcontext()
-        with savepoint, script_functions.recording() as calls:
+        with savepoint, statements.not_held(), script_functions.recording() as calls:
             result = operation(definition, instance.state_json, seed_of(instance), now)
     except engine.EngineError as err:
         if not incidents_on or not incidents.is_incident(err):

@@ -13,6 +13,9 @@ def register_web(app: Flask) -> None:
     from app.web import guards
 
     guards.install(app)  # first: the bounded id converter must be in place before any route is added
+    from app.web import sessions
+
+    sessions.install(app)
     from app.web import observability
 
     observability.install(app)  # request ids, request metrics and log lines, /metrics (issue 18)
