@@ -131,6 +131,16 @@ class Statement:
         finally:
             cursor.close()
 
+    def all(self, values: dict) -> list:
+        """Every row, as first() gives one."""
+        plan, cursor = self._cursor()
+        try:
+            cursor.execute(plan.sql, plan.parameters(values))
+            raw = cursor.fetchall()
+        finally:
+            cursor.close()
+        return [plan.read(r) for r in raw]
+
     def first(self, values: dict):
         """The first row as a named tuple (column keys as attributes, values converted by their types), or None."""
         plan, cursor = self._cursor()

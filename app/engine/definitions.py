@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import NoneTask
 
@@ -35,6 +36,8 @@ class Definition:
     element_properties: dict[str, dict[str, str]] = field(default_factory=dict)
     # Per bpmn:message name, its extension properties (``sentBy``: who may send it, issue 13 item 4).
     message_properties: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Whether any element waits on a timer: a step of a process without one skips looking for timers in its tree.
+    has_timers: bool = True
 
 
 def _properties(node) -> dict[str, str]:
@@ -50,10 +53,9 @@ def build(tree, process, filename: str) -> Definition:
     parser.add_bpmn_xml(tree, filename=filename)
     spec = parser.get_spec(key)
     subprocess_specs = parser.get_subprocess_specs(key)
-    for task_spec in [
-        *spec.task_specs.values(),
-        *(t for s in subprocess_specs.values() for t in s.task_specs.values()),
-    ]:
+    all_specs = [*spec.task_specs.values(), *(t for s in subprocess_specs.values() for t in s.task_specs.values())]
+    has_timers = any(isinstance(getattr(t, "event_definition", None), TimerEventDefinition) for t in all_specs)
+    for task_spec in all_specs:
         if isinstance(task_spec, NoneTask):
             task_spec.manual = False  # a typeless bpmn:task passes through, as in Camunda 7 (issue 19 item 4)
     user_tasks = {}
@@ -84,4 +86,5 @@ def build(tree, process, filename: str) -> Definition:
         element_names=names,
         element_properties=element_properties,
         message_properties=message_properties,
+        has_timers=has_timers,
     )

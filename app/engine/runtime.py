@@ -249,7 +249,7 @@ class Engine:
         with clock.pinned(at), sandbox.step_budget(self.timeout_seconds):
             workflow, id_seq = self._take(definition, seed, state_json)
             with shims.task_ids(seed, id_seq) as ids:
-                before = self._before(workflow)
+                before = self._before(workflow, definition.has_timers)
                 fired = action(workflow)
                 return self._run(definition, seed, workflow, ids, before=before, fired=fired)
 
@@ -263,7 +263,7 @@ class Engine:
             workflow, id_seq = self._load(old, state_json)
             top, subs = self._migration_diff(old, new, workflow)
             with shims.task_ids(seed, id_seq) as ids:
-                before = self._before(workflow)
+                before = self._before(workflow, timers=True)
                 migrate_workflow(top, workflow, new.spec, reset_mask=TaskState.READY)
                 for sub_id, sub_diff in subs.items():
                     sub = workflow.subprocesses[sub_id]
@@ -342,9 +342,12 @@ class Engine:
             raise TaskNotReady(f"任务 {task_id} 不是待办状态 (task is not ready)")
         return task
 
-    def _before(self, workflow: BpmnWorkflow) -> _Before:
+    def _before(self, workflow: BpmnWorkflow, timers: bool) -> _Before:
+        ready = frozenset(str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True))
+        if not timers:
+            return _Before(ready, frozenset())
         return _Before(
-            frozenset(str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)),
+            ready,
             frozenset(str(t.id) for t in self._timer_tasks(workflow)),
             frozenset(str(t.id) for t in self._finished_timers(workflow)),
         )
@@ -402,11 +405,12 @@ class Engine:
         self._guard(lambda: workflow.do_engine_steps(will_complete_task=counter))
         # A timer whose time had already passed when it started waiting fires within the step that reached it (a
         # 信息处理表 filed after its day opens the late-signature escalation at once): report it as fired too.
-        fired = fired + [
-            t.task_spec.name
-            for t in self._finished_timers(workflow)
-            if str(t.id) not in before.finished_timers and str(t.id) not in before.timers
-        ]
+        if definition.has_timers:
+            fired = fired + [
+                t.task_spec.name
+                for t in self._finished_timers(workflow)
+                if str(t.id) not in before.finished_timers and str(t.id) not in before.timers
+            ]
         state_json = dump_state(workflow, ids.count)
         self.warm.keep(definition.spec, seed, state_json, workflow, ids.count)
         ready = [
@@ -421,7 +425,7 @@ class Engine:
             for t in workflow.get_tasks(state=TaskState.READY, manual=True)
         ]
         timers = []
-        for t in self._timer_tasks(workflow):
+        for t in self._timer_tasks(workflow) if definition.has_timers else ():
             due = self._guarded_due(t)
             if due is not None:
                 timers.append(WaitingTimer(str(t.id), t.task_spec.name, due))

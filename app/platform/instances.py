@@ -174,6 +174,17 @@ def get(instance_id: int) -> ProcessInstance:
     return instance
 
 
+_READ = Statement(select(INSTANCES).where(INSTANCES.c.id == bindparam("b_id")))
+
+
+def read(instance_id: int):
+    """The instance's columns as a row (attributes named as on ProcessInstance), for a view that only shows it."""
+    row = _READ.first({"b_id": instance_id})
+    if row is None:
+        raise NotFound(f"流程实例 {instance_id} 不存在 (unknown instance)")
+    return row
+
+
 def definition_row(instance: ProcessInstance) -> ProcessDefinition:
     return db.session.get(ProcessDefinition, instance.definition_id)
 

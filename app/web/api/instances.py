@@ -28,7 +28,7 @@ def start_instance(user):
 
 
 def _instance_view(instance) -> dict:
-    open_tasks = [task_json(t) for t in tasks.of_instance(instance.id) if t.state == "ready"]
+    open_tasks = [task_json(t) for t in tasks.open_of(instance.id)]
     stopped = [i.as_json() for i in incidents.open_of(instance.id)] if instance.status == incidents.STATUS else []
     return {**instance_json(instance), "open_tasks": open_tasks, "incidents": stopped}
 
@@ -36,7 +36,7 @@ def _instance_view(instance) -> dict:
 @api.get("/instances/<int:instance_id>")
 @login_required
 def get_instance(user, instance_id: int):
-    instance = instances.get(instance_id)
+    instance = instances.read(instance_id)
     access.require_view_instance(user, instance)
     return jsonify({**_instance_view(instance), "data": instances.case_data(instance)})
 
