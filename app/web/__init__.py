@@ -75,7 +75,9 @@ def register_web(app: Flask) -> None:
         from app.extensions import db
 
         g.pop("user", None)
-        db.session.rollback()
+        session = db.session()
+        if session.in_transaction():  # (after a commit there is nothing to roll back)
+            session.rollback()
 
     @app.errorhandler(ServiceError)
     def _service_error(err: ServiceError):
