@@ -3,7 +3,7 @@ check a schema cannot say: a time something happened is not in the future."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from jsonschema.exceptions import ValidationError
 
@@ -88,19 +88,37 @@ def _instant(raw: object) -> datetime | None:
     return moment if moment.tzinfo else None
 
 
+def _day(raw: object) -> date | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
 def future_problems(schema: dict, data: dict) -> list[dict]:
-    """A ``format: date-time`` field marked ``"x-past": true`` records when something happened (答复时间, 回访时间):
-    it cannot be later than now. Opt-in per field: a form may also hold planned moments."""
+    """A ``format: date-time`` or ``format: date`` field marked ``"x-past": true`` records when something happened
+    (答复时间, 停气时间, 合同签订日期): it cannot be later than now (a date: than today in Beijing). Opt-in per field: a
+    form may also hold planned moments (an announced outage, an appointment)."""
     if not isinstance(data, dict):
         return []
     now = clock.now()
     found = []
     for name, prop in schema.get("properties", {}).items():
-        if not isinstance(prop, dict) or prop.get("format") != "date-time" or not prop.get("x-past"):
+        if not isinstance(prop, dict) or not prop.get("x-past"):
             continue
-        moment = _instant(data.get(name))
-        if moment is not None and moment > now + FUTURE_TOLERANCE:
-            shown = clock.to_local(now).strftime("%m-%d %H:%M")
-            message = f"不能晚于现在（现在是 {shown}），请填写实际发生的时间"
-            found.append({"field": name, "message": f"{prop.get('title', name)}：{message}", "detail": message})
+        if prop.get("format") == "date-time":
+            moment = _instant(data.get(name))
+            if moment is None or moment <= now + FUTURE_TOLERANCE:
+                continue
+            message = f"不能晚于现在（现在是 {clock.to_local(now):%m-%d %H:%M}），请填写实际发生的时间"
+        elif prop.get("format") == "date":
+            day = _day(data.get(name))
+            if day is None or day <= clock.to_local(now + FUTURE_TOLERANCE).date():
+                continue
+            message = f"不能晚于今天（今天是 {clock.to_local(now):%m-%d}），请填写实际发生的日期"
+        else:
+            continue
+        found.append({"field": name, "message": f"{prop.get('title', name)}：{message}", "detail": message})
     return found

@@ -235,6 +235,7 @@ def test_B2_online_from_the_public_form_to_gas_on(server, person, clock_at, brow
     staff.type("contract_no", "GY-2026-0402")
     staff.type("contract_signed_on", "2026-03-31")
     staff.submit("已提交")
+    clock_at(ONLINE_MONDAY + timedelta(days=8, hours=6, minutes=10))  # after the works and the inspection below
     fitter.claim(case_no, "工程安装施工")
     fitter.when("construction_done_at", ONLINE_MONDAY + timedelta(days=8, hours=5))
     fitter.type("construction_note", "户内管道及燃气表安装完毕")
@@ -245,6 +246,7 @@ def test_B2_online_from_the_public_form_to_gas_on(server, person, clock_at, brow
     staff.choose("inspection_passed", "否")
     staff.type("inspection_findings", "表后阀门密封不严，返工")
     staff.submit("已提交")
+    clock_at(ONLINE_MONDAY + timedelta(days=8, hours=8, minutes=10))  # after the rework and its inspection
     fitter.claim(case_no, "工程安装施工")  # rework
     fitter.when("construction_done_at", ONLINE_MONDAY + timedelta(days=8, hours=7))
     fitter.type("construction_note", "更换表后阀门")

@@ -37,12 +37,16 @@ def work(people, instance_id: int, spec: str, username: str, data: dict):
     return instances.complete_task(task.id, data, user)
 
 
+# Times of what happened are never in the future (x-past): a walk opened on Monday 2026-03-02 09:00 moves the clock to
+# SURVEYED before the survey and the contract, and to BUILT before the construction and the inspection.
+SURVEYED = "2026-03-02T10:30:00+08:00"
+BUILT = "2026-03-03T17:30:00+08:00"
 ACCEPT = {"documents_received": ALL_DOCS_A, "work_phone": "0839-3301234", "accept_note": "资料齐全，予以受理"}
-SURVEY = {"surveyed_at": "2026-03-03T10:00:00+08:00", "designer": "lz_staff", "conditions_met": True,
+SURVEY = {"surveyed_at": "2026-03-02T10:00:00+08:00", "designer": "lz_staff", "conditions_met": True,
           "survey_findings": "厂区内已有中压管网，具备接入条件"}  # fmt: skip
 PLAN = {"plan_summary": "中压 DN100 接入，厂区调压箱一座，计量表两块", "needs_external": False}
-CONTRACT = {"contract_no": "GY-2026-0317", "contract_signed_on": "2026-03-06"}
-CONSTRUCTION = {"construction_unit": "安装公司", "construction_done_at": "2026-03-12T16:00:00+08:00",
+CONTRACT = {"contract_no": "GY-2026-0317", "contract_signed_on": "2026-03-02"}
+CONSTRUCTION = {"construction_unit": "安装公司", "construction_done_at": "2026-03-03T16:00:00+08:00",
                 "construction_note": "户内外管道及调压箱安装完毕"}  # fmt: skip
-INSPECTION = {"inspected_at": "2026-03-13T10:00:00+08:00", "inspector": "lz_staff", "inspection_passed": True,
+INSPECTION = {"inspected_at": "2026-03-03T17:00:00+08:00", "inspector": "lz_staff", "inspection_passed": True,
               "inspection_findings": "强度及严密性试验合格"}  # fmt: skip

@@ -10,12 +10,14 @@ from app.models import Customer, HumanTask, ProcessInstance
 from app.platform import instances
 from tests.connection.helpers import (
     ACCEPT,
+    BUILT,
     CONSTRUCTION,
     CONTRACT,
     COUNTER,
     INSPECTION,
     PLAN,
     SURVEY,
+    SURVEYED,
     open_task,
     ready_specs,  # fmt: skip
     work,
@@ -38,9 +40,11 @@ def test_S18_2_M4_A1_at_the_counter_with_a_manager_to_gas_on(app, people, connec
     assert accept.assignee_id == people["lz_mgr2"].user.id  # 一对一: the manager owns every step
     assert accept.due_at is not None
     work(people, instance.id, "Task_accept", "lz_mgr2", ACCEPT)
+    at(SURVEYED)
     work(people, instance.id, "Task_survey", "lz_mgr2", SURVEY)
     work(people, instance.id, "Task_plan", "lz_mgr2", PLAN)
     work(people, instance.id, "Task_contract", "lz_mgr2", CONTRACT)
+    at(BUILT)
     work(people, instance.id, "Task_construction", "lz_mgr2", CONSTRUCTION)
     work(people, instance.id, "Task_inspection", "lz_mgr2", INSPECTION)
     work(people, instance.id, "Task_appointment", "lz_mgr2", {"gas_on_at": "2026-03-05T10:00:00+08:00"})
@@ -128,6 +132,7 @@ def test_M5_4_missing_documents_accepted_with_promised_dates_and_only_the_needin
                                                    "promised": {"site_plan": "2026-03-04", "load_list": "2026-03-04"}})  # fmt: skip
     assert _case(iid)["waiting_plan_docs"] == ["site_plan", "load_list"]
     assert _case(iid)["waiting_contract_docs"] == []
+    at(SURVEYED)
     work(people, iid, "Task_survey", "lz_mgr1", SURVEY)  # the survey does not wait for them
     chase = open_task(iid, "Task_docs_plan")
     assert chase.assignee_id == people["lz_mgr1"].user.id
@@ -159,6 +164,7 @@ def test_S18_5_customer_time_stops_the_clock(app, people, connection, at):
     work(people, iid, "Task_assign_manager", "lz_head", {"manager": "lz_mgr1"})
     work(people, iid, "Task_accept", "lz_mgr1", {**ACCEPT, "documents_received": ["id_card", "license", "deed", "load_list"],
                                                   "promised": {"site_plan": "2026-03-10"}})  # fmt: skip
+    at(SURVEYED)
     work(people, iid, "Task_survey", "lz_mgr1", SURVEY)
     at("2026-03-10T16:00:00+08:00")  # six working days later the site plan arrives
     timers.sweep()
@@ -200,9 +206,12 @@ def test_S14_1_gas_on_rescheduled_late_is_recorded_and_the_visit_moves(app, peop
     at("2026-03-02T09:00:00+08:00")
     iid = application.apply(COUNTER, people["lz_staff"].user).instance_id
     work(people, iid, "Task_assign_manager", "lz_head", {"manager": "lz_mgr1"})
-    for spec, data in [("Task_accept", ACCEPT), ("Task_survey", SURVEY), ("Task_plan", PLAN), ("Task_contract", CONTRACT),
-                       ("Task_construction", CONSTRUCTION), ("Task_inspection", INSPECTION),
-                       ("Task_appointment", {"gas_on_at": "2026-03-04T10:00:00+08:00"})]:  # fmt: skip
+    for spec, data, moment in [("Task_accept", ACCEPT, None), ("Task_survey", SURVEY, SURVEYED), ("Task_plan", PLAN, None),
+                               ("Task_contract", CONTRACT, None), ("Task_construction", CONSTRUCTION, BUILT),
+                               ("Task_inspection", INSPECTION, None),
+                               ("Task_appointment", {"gas_on_at": "2026-03-04T10:00:00+08:00"}, None)]:  # fmt: skip
+        if moment:
+            at(moment)
         work(people, iid, spec, "lz_mgr1", data)
     at("2026-03-04T09:00:00+08:00")  # one hour before: too late to call off under S14.1, recorded as such
     work(people, iid, "Task_gas_on", "lz_mgr1", {"gas_on_outcome": "reschedule", "called_off_at": "2026-03-04T09:00:00+08:00",
@@ -227,3 +236,48 @@ def test_S14_1_gas_on_rescheduled_late_is_recorded_and_the_visit_moves(app, peop
     assert (
         db.session.query(OutboxMessage).count() == 3
     )  # + the receipt; replay queued nothing again  # recorded script calls (commitments, manager, archive) replay exactly
+
+
+# ---------------------------------------------------------------- times of what happened (issue 11, item 11)
+
+
+def test_every_time_the_connection_forms_record_of_what_happened_refuses_the_future(app, at):
+    """The survey, the works, the inspection, the gas-on, the call-off and the contract's signing have happened; the
+    appointments are plans (and the documents' promised dates, nested under ``promised``, are plans too)."""
+    from tests import past_times
+
+    at("2026-03-02T09:00:00+08:00")
+    past_times.check(
+        "gas_connection",
+        past={"survey": ["surveyed_at"], "contract": ["contract_signed_on"], "external_works": ["external_done_at"],
+              "construction": ["construction_done_at"], "inspection": ["inspected_at"],
+              "gas_on": ["gassed_at", "called_off_at"]},
+        planned={"appointment": ["gas_on_at"], "gas_on": ["new_gas_on_at"]},
+    )  # fmt: skip
+
+
+def test_S18_2_a_survey_recorded_ahead_and_a_contract_dated_tomorrow_are_refused(app, people, connection, at):
+    import pytest
+
+    from app.core.errors import Invalid
+
+    at("2026-03-02T09:00:00+08:00")
+    iid = application.apply(COUNTER, people["lz_staff"].user).instance_id
+    work(people, iid, "Task_assign_manager", "lz_head", {"manager": "lz_mgr1"})
+    work(people, iid, "Task_accept", "lz_mgr1", ACCEPT)
+    with pytest.raises(Invalid) as err:  # SURVEY says 10:00; it is 09:00
+        work(people, iid, "Task_survey", "lz_mgr1", SURVEY)
+    assert [(p["field"], p["message"]) for p in err.value.extra["errors"]] == [
+        ("surveyed_at", "踏勘时间：不能晚于现在（现在是 03-02 09:00），请填写实际发生的时间")
+    ]
+    assert ready_specs(iid) == ["Task_survey"]
+    at(SURVEYED)
+    work(people, iid, "Task_survey", "lz_mgr1", SURVEY)
+    work(people, iid, "Task_plan", "lz_mgr1", PLAN)
+    with pytest.raises(Invalid) as err:
+        work(people, iid, "Task_contract", "lz_mgr1", {**CONTRACT, "contract_signed_on": "2026-03-03"})
+    assert [(p["field"], p["message"]) for p in err.value.extra["errors"]] == [
+        ("contract_signed_on", "签订日期：不能晚于今天（今天是 03-02），请填写实际发生的日期")
+    ]
+    work(people, iid, "Task_contract", "lz_mgr1", CONTRACT)  # signed today
+    assert ready_specs(iid) == ["Task_construction"]

@@ -19,7 +19,7 @@ ARREARS = {"account_no": ACCOUNT, "amount_owed": 1234.5, "since": "2026-01-01"}
 
 @pytest.fixture
 def billing(app, people, at):
-    at("2026-03-02T09:30:00+08:00")
+    at("2026-03-02T16:30:00+08:00")  # after the reminder (10:00) and the service (16:00) recorded below (x-past)
     for name in ("arrears_disconnection", "hazard_disconnection"):
         definitions.deploy((PROJECT_ROOT / "processes" / f"{name}.bpmn").read_bytes(), f"{name}.bpmn")
     customers.create(

@@ -14,6 +14,7 @@ from app.platform import audit, company_settings, definitions, instances, sla, t
 from app.platform import messages as unmatched_messages
 from app.settings import PROJECT_ROOT
 from app.supply import arrears
+from tests import past_times
 from tests.bpmn_paths import flow_graph, reachable_without, with_extra_flow
 from tests.walk import event_payloads as _events
 from tests.walk import open_tasks as _open
@@ -69,31 +70,47 @@ REMINDER = {
 SERVED = {"served_how": "in_person", "served_at": "2026-03-02T16:00:00+08:00", "served_to": "张三"}
 APPROVE = {"signoff_decision": "approve", "head_signature": "赵经理", "signoff_opinion": "逾期未缴，同意停气"}
 CUT = {"disconnected_at": "2026-03-10T10:00:00+08:00", "meter_reading": 1234.5, "disconnect_method": "valve_lock"}
+# The reminder (10:00), its slip (15:00) and the notice's service (16:00) have happened: times of what happened are
+# never in the future (x-past), so the clock stands after them when they are recorded.
+EVENING = "2026-03-02T16:30:00+08:00"
 TOLD = {"csc_informed_at": "2026-03-10T09:30:00+08:00", "planned_cut_at": "2026-03-10T10:00:00+08:00",
         "hotline_informed": True}  # fmt: skip
 
 
-def _to_waiting(iid: int, people):
+def _remind_and_serve(iid: int, people):
     _do(iid, "Task_reminder", people["lz_staff"], REMINDER)
     _do(iid, "Task_notice", people["lz_staff"], SERVED)
 
 
-def _to_disconnected(iid: int, people, at):
-    _to_waiting(iid, people)
-    at("2026-03-10T00:00:01+08:00")  # S24.6: the notice's deadline (7 days after 2026-03-02, 24:00) has passed
-    timers.sweep()
-    _do(iid, "Task_signoff", people["lz_head"], APPROVE)
+def _to_waiting(iid: int, people, at):
+    at(EVENING)
+    _remind_and_serve(iid, people)
+
+
+def _told_and_cut(iid: int, people, at):
+    at("2026-03-10T09:35:00+08:00")
     _do(iid, "Task_notify_csc", people["kf_agent"], TOLD)  # S24.8: beforehand
+    at("2026-03-10T10:10:00+08:00")
     _do(iid, "Task_disconnect", people["lz_staff"], CUT)
 
 
-def test_S19_3_case_opens_with_a_reminder_for_the_customers_branch(billing):
+def _to_disconnected(iid: int, people, at):
+    _to_waiting(iid, people, at)
+    at("2026-03-10T00:00:01+08:00")  # S24.6: the notice's deadline (7 days after 2026-03-02, 24:00) has passed
+    timers.sweep()
+    _do(iid, "Task_signoff", people["lz_head"], APPROVE)
+    _told_and_cut(iid, people, at)
+
+
+def test_S19_3_case_opens_with_a_reminder_for_the_customers_branch(billing, at):
     result = _start(billing)
+    at(EVENING)
     assert not result.updated and result.case_no.startswith("QF20260302")
     [reminder] = _open(result.instance_id).values()
     assert reminder.spec_name == "Task_reminder" and reminder.candidate_group == "利州区分公司"
-    with pytest.raises(Invalid):  # the 催缴通知单 must be issued and its delivery recorded
+    with pytest.raises(Invalid) as err:  # the 催缴通知单 must be issued and its delivery recorded
         _do(result.instance_id, "Task_reminder", billing["lz_staff"], {**REMINDER, "reminder_slip_delivered_to": ""})
+    assert [e["field"] for e in err.value.extra["errors"]] == ["reminder_slip_delivered_to"]
     with pytest.raises(Invalid) as err:
         _start(billing, account_no="NOPE-1")
     assert err.value.extra["errors"][0]["field"] == "account_no"
@@ -103,6 +120,7 @@ def test_S19_3_case_opens_with_a_reminder_for_the_customers_branch(billing):
 
 def test_S24_6_notice_deadline_is_the_setting_counted_in_days_and_moved_off_days_off(billing, at):
     iid = _start(billing).instance_id
+    at(EVENING)
     _do(iid, "Task_reminder", billing["lz_staff"], REMINDER)
     notice = _open(iid)["Task_notice"]
     data = instances.runtime().engine.task_data(instances.runtime().definition(_instance(iid).definition_id),
@@ -135,9 +153,9 @@ def test_S19_3_paid_in_full_before_the_notice_ends_the_case(billing):
     assert _supply() == "normal"
 
 
-def test_S24_6_paid_in_full_after_the_notice_ends_the_case_and_its_deadline_timer(billing):
+def test_S24_6_paid_in_full_after_the_notice_ends_the_case_and_its_deadline_timer(billing, at):
     iid = _start(billing).instance_id
-    _to_waiting(iid, billing)
+    _to_waiting(iid, billing, at)
     assert db.session.scalar(select(Timer.id).where(Timer.instance_id == iid)) is not None
     _pay(300.5)
     assert _instance(iid).status == "completed"
@@ -146,7 +164,7 @@ def test_S24_6_paid_in_full_after_the_notice_ends_the_case_and_its_deadline_time
 
 def test_S24_6_partial_payment_does_not_end_the_case(billing, at):
     iid = _start(billing).instance_id
-    _to_waiting(iid, billing)
+    _to_waiting(iid, billing, at)
     _pay(100)
     assert _instance(iid).status == "running"
     at("2026-03-10T00:00:01+08:00")
@@ -159,7 +177,7 @@ def test_S24_6_partial_payment_does_not_end_the_case(billing, at):
 
 def test_S24_6_head_rejects_back_to_reminder_or_closes_with_a_reason(billing, at):
     iid = _start(billing).instance_id
-    _to_waiting(iid, billing)
+    _to_waiting(iid, billing, at)
     at("2026-03-10T00:00:01+08:00")
     timers.sweep()
     signoff = _open(iid)["Task_signoff"]
@@ -169,7 +187,7 @@ def test_S24_6_head_rejects_back_to_reminder_or_closes_with_a_reason(billing, at
     _do(iid, "Task_signoff", billing["lz_head"], {**APPROVE, "signoff_decision": "reject_remind"})
     assert set(_open(iid)) == {"Task_reminder"}
     assert _case_value(iid, "Task_reminder", "reminder_round") == 2
-    _to_waiting(iid, billing)
+    _remind_and_serve(iid, billing)  # the second round (recorded with the first round's times, long past)
     at("2026-03-18T00:00:01+08:00")
     timers.sweep()
     _do(iid, "Task_signoff", billing["lz_head"],
@@ -228,10 +246,11 @@ def test_S24_6_restore_after_7_hours_escalates_once_and_records_the_breach(billi
 
 def test_S24_6_payment_before_the_field_task_is_done_means_no_disconnection(billing, at):
     iid = _start(billing).instance_id
-    _to_waiting(iid, billing)
+    _to_waiting(iid, billing, at)
     at("2026-03-10T00:00:01+08:00")
     timers.sweep()
     _do(iid, "Task_signoff", billing["lz_head"], APPROVE)
+    at("2026-03-10T09:35:00+08:00")
     _do(iid, "Task_notify_csc", billing["kf_agent"], TOLD)
     cut = _open(iid)["Task_disconnect"]
     _pay(300.5, "2026-03-10T09:00:00+08:00")
@@ -239,13 +258,14 @@ def test_S24_6_payment_before_the_field_task_is_done_means_no_disconnection(bill
     assert db.session.get(HumanTask, cut.id, populate_existing=True).state == "cancelled"
 
 
-def test_duplicate_import_updates_the_open_case_and_never_opens_a_second(billing):
+def test_duplicate_import_updates_the_open_case_and_never_opens_a_second(billing, at):
     first = _start(billing)
     again = _start(billing, amount=450.0, billing_ref="BL-2")
     assert again.updated and again.applied and again.instance_id == first.instance_id
     assert db.session.scalar(select(db.func.count()).select_from(ProcessInstance)) == 1
     [update] = _events(first.instance_id, "message_received")
     assert update["name"] == "arrears_updated" and update["payload"]["amount_owed"] == 450.0
+    at(EVENING)
     _do(first.instance_id, "Task_reminder", billing["lz_staff"], REMINDER)
     assert _case_value(first.instance_id, "Task_notice", "notice_amount") == 450.0
     _pay(300.5)  # the first figure is now only part of what is owed
@@ -271,6 +291,7 @@ def test_payment_for_an_account_without_an_open_case_is_404_and_kept_for_staff(b
 def test_replay_reproduces_a_case_with_payments_updates_and_a_changed_setting(billing, at):
     iid = _start(billing).instance_id
     _start(billing, amount=500)
+    at(EVENING)
     _do(iid, "Task_reminder", billing["lz_staff"], REMINDER)
     company_settings.put("arrears_notice_days", 30, billing["admin"].user)  # later change: replay uses the record
     _do(iid, "Task_notice", billing["lz_staff"], SERVED)
@@ -299,17 +320,19 @@ def test_S24_8_csc_and_hotline_are_told_before_the_crew_cuts_supply(billing, at)
     from app.supply import board
 
     iid = _start(billing).instance_id
-    _to_waiting(iid, billing)
+    _to_waiting(iid, billing, at)
     at("2026-03-10T09:00:00+08:00")
     timers.sweep()
     _do(iid, "Task_signoff", billing["lz_head"], APPROVE)
     assert set(_open(iid)) == {"Task_notify_csc"} and _open(iid)["Task_notify_csc"].candidate_group == "客服中心"
     assert board.current_disconnections(billing["kf_agent"].user).upcoming == []
+    at("2026-03-10T09:35:00+08:00")
     _do(iid, "Task_notify_csc", billing["kf_agent"], TOLD)
     assert set(_open(iid)) == {"Task_disconnect"} and _supply() == "normal"
     [coming] = board.current_disconnections(billing["kf_agent"].user).upcoming
     assert coming.account_no == ACCOUNT and coming.case_id == iid and coming.case_kind == "欠费停气"
     assert coming.planned_at.isoformat() == "2026-03-10T02:00:00+00:00"
+    at("2026-03-10T10:10:00+08:00")
     _do(iid, "Task_disconnect", billing["lz_staff"], CUT)
     assert _supply() == "disconnected" and _open(iid) == {}
     assert board.current_disconnections(billing["kf_agent"].user).upcoming == []
@@ -321,6 +344,7 @@ def test_S24_6_payment_deadline_counts_from_service_not_from_issue(billing, at):
     from app.supply import notices
 
     iid = _start(billing).instance_id
+    at(EVENING)
     _do(iid, "Task_reminder", billing["lz_staff"], REMINDER)
     unserved = notices.arrears_notice(iid, billing["kf_agent"].user)
     assert "签收本通知书之次日起 7 日内" in notices.body_lines(unserved)[2]
@@ -337,3 +361,48 @@ def test_S24_6_payment_deadline_counts_from_service_not_from_issue(billing, at):
     at("2026-03-20T00:00:01+08:00")
     timers.sweep()
     assert "Task_signoff" in _open(iid)
+
+
+# ---------------------------------------------------------------- times of what happened (issue 11, item 11)
+
+
+def test_every_time_the_arrears_forms_record_of_what_happened_refuses_the_future(app, at):
+    """The reminder, the slip's and the notice's delivery, the report to CSC, the cut, the restore and the start of the
+    debt have happened: a later value is refused naming the field; the announced cut (planned_cut_at) is a plan."""
+    at("2026-03-02T09:30:00+08:00")
+    past_times.check(
+        "arrears_disconnection",
+        past={"start": ["since"], "reminder": ["reminded_at", "reminder_slip_delivered_at"],
+              "notice_service": ["served_at"], "notify_csc": ["csc_informed_at"], "disconnect": ["disconnected_at"],
+              "restore": ["restored_at"]},
+        planned={"notify_csc": ["planned_cut_at"]},
+    )  # fmt: skip
+
+
+def test_a_cut_recorded_in_the_future_is_refused_and_nothing_moves(billing, at):
+    iid = _start(billing).instance_id
+    _to_waiting(iid, billing, at)
+    at("2026-03-10T00:00:01+08:00")
+    timers.sweep()
+    _do(iid, "Task_signoff", billing["lz_head"], APPROVE)
+    at("2026-03-10T09:35:00+08:00")
+    _do(iid, "Task_notify_csc", billing["kf_agent"], TOLD)
+    with pytest.raises(Invalid) as err:  # the crew types the planned 10:00 before going out
+        _do(iid, "Task_disconnect", billing["lz_staff"], CUT)
+    [problem] = err.value.extra["errors"]
+    assert problem["field"] == "disconnected_at"
+    assert problem["message"] == "停气时间：不能晚于现在（现在是 03-10 09:35），请填写实际发生的时间"
+    assert set(_open(iid)) == {"Task_disconnect"} and _supply() == "normal"
+    at("2026-03-10T10:10:00+08:00")
+    _do(iid, "Task_disconnect", billing["lz_staff"], CUT)
+    assert _supply() == "disconnected"
+
+
+def test_arrears_starting_tomorrow_are_refused_at_intake(billing):
+    with pytest.raises(Invalid) as err:
+        _start(billing, since="2026-03-03")
+    [problem] = err.value.extra["errors"]
+    assert problem["field"] == "since"
+    assert problem["message"] == "欠费起始日期：不能晚于今天（今天是 03-02），请填写实际发生的日期"
+    assert db.session.scalar(select(db.func.count()).select_from(ProcessInstance)) == 0
+    assert _start(billing, since="2026-03-02").case_no.startswith("QF20260302")  # today is not the future

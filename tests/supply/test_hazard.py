@@ -14,6 +14,7 @@ from app.org import users
 from app.platform import audit, definitions
 from app.settings import PROJECT_ROOT
 from app.supply import hazard
+from tests import past_times
 from tests.bpmn_paths import reachable_without, with_extra_flow
 from tests.walk import open_tasks as _open
 from tests.walk import work as _do
@@ -23,7 +24,9 @@ ACCOUNT = "LZ-0009"
 
 @pytest.fixture
 def inspection(app, people, at):
-    at("2026-03-02T09:30:00+08:00")
+    # Found at 09:00 on the round, the notice served on the spot (10:00), the major-hazard measures taken by 11:00:
+    # recorded back at the office, after all of it (a time of what happened is never in the future, x-past).
+    at("2026-03-02T11:30:00+08:00")
     definitions.deploy((PROJECT_ROOT / "processes" / "hazard_disconnection.bpmn").read_bytes(), "x.bpmn")
     customers.create(
         {"account_no": ACCOUNT, "name": "王五", "customer_class": "A2", "district": "利州区", "street": "东坝街道",
@@ -85,14 +88,17 @@ def test_S24_7_S24_8_not_rectified_head_signs_csc_told_before_disconnect_then_re
     # S24.8 (issue 12, item 12): CSC and the hotline are told before the crew cuts supply
     assert set(_open(iid)) == {"Task_hazard_notify_csc"} and _supply() != "disconnected"
     assert _open(iid)["Task_hazard_notify_csc"].candidate_group == "客服中心"
+    at("2026-03-10T10:15:00+08:00")
     _do(iid, "Task_hazard_notify_csc", inspection["kf_agent"].user,
         {"csc_informed_at": "2026-03-10T10:10:00+08:00", "hotline_informed": True})  # fmt: skip
     assert set(_open(iid)) == {"Task_hazard_disconnect"}
+    at("2026-03-10T11:10:00+08:00")
     _do(iid, "Task_hazard_disconnect", inspection["lz_staff"].user,
         {"disconnected_at": "2026-03-10T11:00:00+08:00", "meter_reading": 88, "disconnect_method": "valve_lock"})  # fmt: skip
     assert _supply() == "disconnected"
     assert set(_open(iid)) == {"Task_verify"}
     failed = {"verified_at": "2026-03-11T10:00:00+08:00", "verified_rectified": False, "verify_findings": "仍未整改"}
+    at("2026-03-11T10:10:00+08:00")
     _do(iid, "Task_verify", inspection["lz_staff"].user, failed)
     assert "Task_hazard_restore" not in _open(iid) and _supply() == "disconnected"  # no restore before verification
     _do(
@@ -101,6 +107,7 @@ def test_S24_7_S24_8_not_rectified_head_signs_csc_told_before_disconnect_then_re
         inspection["lz_staff"].user,
         {**failed, "verified_rectified": True, "verify_findings": "合格"},
     )
+    at("2026-03-12T10:10:00+08:00")
     _do(iid, "Task_hazard_restore", inspection["lz_staff"].user,
         {"restored_at": "2026-03-12T10:00:00+08:00", "meter_reading_restored": 88})  # fmt: skip
     assert _supply() == "normal"
@@ -169,3 +176,52 @@ def test_S24_7_hazard_notice_is_a_printable_notice_with_hazard_basis_deadline_an
     if notices.FONT.is_file():
         pdf = staff.get(f"/cases/{iid}/hazard-notice.pdf")
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+# ---------------------------------------------------------------- times of what happened (issue 11, item 11)
+
+
+def test_every_time_the_hazard_forms_record_of_what_happened_refuses_the_future(app, at):
+    """Finding, serving the notice, the safety and emergency measures, the re-inspection, the report to CSC, the cut,
+    the verification and the restore have happened; the announced cut (planned_cut_at) is a plan."""
+    at("2026-03-02T09:30:00+08:00")
+    past_times.check(
+        "hazard_disconnection",
+        past={"start": ["found_at"], "hazard_notice": ["served_at"], "safety_handling": ["safety_handled_at"],
+              "emergency_handling": ["emergency_handled_at"], "reinspect": ["reinspected_at"],
+              "notify_csc": ["csc_informed_at"], "disconnect": ["disconnected_at"], "verify": ["verified_at"],
+              "restore": ["restored_at"]},
+        planned={"notify_csc": ["planned_cut_at"]},
+    )  # fmt: skip
+
+
+def test_a_hazard_found_later_today_is_refused_at_registration(inspection):
+    with pytest.raises(Invalid) as err:
+        _start(inspection, found_at="2026-03-02T14:00:00+08:00")  # the clock reads 11:30
+    [problem] = err.value.extra["errors"]
+    assert problem["field"] == "found_at"
+    assert problem["message"] == "发现时间：不能晚于现在（现在是 03-02 11:30），请填写实际发生的时间"
+    assert db.session.scalar(select(db.func.count()).select_from(ProcessInstance)) == 0
+    assert _status(_start(inspection, found_at="2026-03-02T11:25:00+08:00")) == "running"
+
+
+def test_a_verification_dated_ahead_is_refused_and_supply_stays_cut(inspection, at):
+    iid = _start(inspection)
+    _do(iid, "Task_hazard_notice", inspection["lz_staff"].user, NOTICE)
+    at("2026-03-10T10:00:00+08:00")
+    _do(iid, "Task_reinspect", inspection["lz_staff"].user, NOT_RECTIFIED)
+    _do(iid, "Task_hazard_signoff", inspection["lz_head"].user, APPROVE)
+    _do(iid, "Task_hazard_notify_csc", inspection["kf_agent"].user,
+        {"csc_informed_at": "2026-03-10T10:00:00+08:00", "hotline_informed": True})  # fmt: skip
+    _do(iid, "Task_hazard_disconnect", inspection["lz_staff"].user,
+        {"disconnected_at": "2026-03-10T09:55:00+08:00", "meter_reading": 88, "disconnect_method": "valve_lock"})  # fmt: skip
+    passed = {"verified_at": "2026-03-11T10:00:00+08:00", "verified_rectified": True, "verify_findings": "合格"}
+    with pytest.raises(Invalid) as err:
+        _do(iid, "Task_verify", inspection["lz_staff"].user, passed)
+    assert [(p["field"], p["message"]) for p in err.value.extra["errors"]] == [
+        ("verified_at", "复验时间：不能晚于现在（现在是 03-10 10:00），请填写实际发生的时间")
+    ]
+    assert set(_open(iid)) == {"Task_verify"} and _supply() == "disconnected"
+    at("2026-03-11T10:20:00+08:00")
+    _do(iid, "Task_verify", inspection["lz_staff"].user, passed)
+    assert "Task_hazard_restore" in _open(iid)

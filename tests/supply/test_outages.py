@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import OutboxMessage, ProcessInstance
 from app.platform import company_settings, pickers, timers
 from app.supply import outage_area, outage_notice, outages
+from tests import past_times
 from tests.walk import open_tasks as _open
 from tests.walk import work as _do
 
@@ -300,6 +301,7 @@ def test_S24_3_S24_4_S24_8_emergency_sms_at_once_hotline_housing_plan_and_contin
         {"plan_started": True, "residential_first": True, "expected_restore": "2026-03-02T18:00:00+08:00",
          "plan_measures": "关阀隔离，居民区优先"})  # fmt: skip
     assert "Task_major_report" not in _open(iid)
+    at("2026-03-02T17:40:00+08:00")  # supply back at 17:30
     _do(iid, "Task_repair", world["lz_staff"],
         {"restored_at": "2026-03-02T17:30:00+08:00", "safety_checked": True, "restore_note": "更换管段，置换合格"})  # fmt: skip
     assert _status(iid) == "completed"
@@ -335,3 +337,56 @@ def test_S24_8_emergency_only_from_the_hotline_or_dispatch(world):
 def test_S24_5_notice_refused_without_its_four_items():
     with pytest.raises(Invalid):
         outage_notice.require_four_items("停气原因：施工\n停气范围：某小区")
+
+
+# ---------------------------------------------------------------- times of what happened (issue 11, item 11)
+
+
+def test_every_time_the_outage_forms_record_of_what_happened_refuses_the_future(world):
+    """Publication, the report to CSC and the hotline, the housing notice, the major-incident report, the actual stop,
+    an emergency's start and the restore have happened; the requested start and end, a new schedule and each
+    expected restore are plans."""
+    past_times.check(
+        "planned_outage",
+        past={"publish": [f"{key}_published_at" for key in outages.CHANNELS], "inform_csc": ["csc_informed_at"],
+              "housing_notice": ["housing_sent_at"], "confirm_stop": ["stopped_at"], "restore": ["restored_at"]},
+        planned={"start": ["planned_start", "planned_end"], "reschedule": ["planned_start", "planned_end"],
+                 "emergency_plan": ["expected_restore"]},
+    )  # fmt: skip
+    past_times.check(
+        "emergency_outage",
+        past={"start": ["started_at"], "inform_hotline": ["hotline_informed_at"], "housing_notice": ["housing_sent_at"],
+              "major_report": ["reported_at"], "restore": ["restored_at"]},
+        planned={"start": ["expected_restore"], "emergency_plan": ["expected_restore"]},
+    )  # fmt: skip
+
+
+def test_S24_3_an_emergency_that_has_not_started_is_refused_and_nobody_is_texted(world):
+    with pytest.raises(Invalid) as err:
+        _emergency(world, started_at="2026-03-02T10:00:00+08:00")  # the clock reads 09:30
+    assert [(p["field"], p["message"]) for p in err.value.extra["errors"]] == [
+        ("started_at", "停气开始时间：不能晚于现在（现在是 03-02 09:30），请填写实际发生的时间")
+    ]
+    assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)) == 0
+    case = _emergency(world, started_at="2026-03-02T09:25:00+08:00")
+    assert len(_sms(case.case_no, "emergency")) == 4
+
+
+def test_S24_2_the_stop_is_confirmed_only_once_it_happened(world, at):
+    case = _request(world)
+    iid = case.instance_id
+    _do(iid, "Task_branch_agree", world["lz_head"], AGREE)
+    at("2026-03-02T11:30:00+08:00")
+    _do(iid, "Task_publish", world["lz_staff"], _publication())
+    _do(iid, "Task_inform_csc", world["kf_agent"], {"csc_informed_at": PUBLISHED_AT, "hotline_informed": True})
+    at("2026-03-05T09:01:00+08:00")
+    timers.sweep()
+    stop = {"stopped_at": START, "stop_confirmed": True}
+    with pytest.raises(Invalid) as err:  # typed ahead, before the valve is closed
+        _do(iid, "Task_confirm_stop", world["lz_staff"], {**stop, "stopped_at": "2026-03-05T09:30:00+08:00"})
+    assert [(p["field"], p["message"]) for p in err.value.extra["errors"]] == [
+        ("stopped_at", "实际停气时间：不能晚于现在（现在是 03-05 09:01），请填写实际发生的时间")
+    ]
+    assert "Task_confirm_stop" in _open(iid)
+    _do(iid, "Task_confirm_stop", world["lz_staff"], stop)
+    assert "Task_restore" in _open(iid)

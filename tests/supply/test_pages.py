@@ -30,7 +30,9 @@ def _customer(people, account_no, name, phone, branch="利州区分公司", **ex
 
 @pytest.fixture
 def cases(app, people, at):
-    at("2026-03-02T09:30:00+08:00")
+    # After what the tests record on that day (reminder 10:00-15:00, services 10:00 and 16:00): a time of what
+    # happened is never in the future (x-past).
+    at("2026-03-02T16:30:00+08:00")
     for name in ("arrears_disconnection", "hazard_disconnection"):
         definitions.deploy((PROJECT_ROOT / "processes" / f"{name}.bpmn").read_bytes(), f"{name}.bpmn")
     _customer(people, ARREARS_ACCOUNT, "张三", "13800001234")
@@ -81,6 +83,7 @@ def _both_disconnected(people, at) -> tuple[int, int]:
     at("2026-03-10T00:00:01+08:00")  # the arrears notice's deadline has passed
     timers.sweep()
     _do(arrears_id, "Task_signoff", people["lz_head"], SIGNOFF)
+    at("2026-03-10T09:10:00+08:00")
     _do(arrears_id, "Task_notify_csc", people["kf_agent"], TOLD)  # S24.8: before the cut
     at("2026-03-10T10:30:00+08:00")
     _do(arrears_id, "Task_disconnect", people["lz_staff"],
