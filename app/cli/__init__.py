@@ -311,24 +311,22 @@ def setup(demo: bool) -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, help="run the jobs in this process")
 def serve(host, port, threads, with_scheduler) -> None:
-    """Serve the app with waitress (no reloader, so the scheduler starts exactly once)."""
-    import waitress
-
+    """Serve the app with waitress (no reloader, so the scheduler starts exactly once); --threads 1 serves on one
+    thread (app/web/server.py)."""
     from app import scheduler as jobs
-    from app.web import observability
+    from app.web import observability, server
 
     app = current_app._get_current_object()
     if with_scheduler:
         jobs.background(app).start()
     observability.serve_metrics_port(app)  # GASFLOW_METRICS_PORT: /metrics on the loopback, off the app (issue 18)
-    # waitress hands each request from its I/O thread to a worker thread; with CPython's default 5 ms GIL switch
+    # Threads hand requests (and the scheduler its timers) back and forth; with CPython's default 5 ms GIL switch
     # interval those hand-offs wait. 0.5 ms measured ~10% more completions per second (bench/http_completions.py).
     sys.setswitchinterval(0.0005)
-    # waitress warns "Task queue depth is N" whenever a request waits for a free thread: under load that is one line
-    # per request on stderr (a sixth of a completion's time with four clients). A proxy queues anyway.
+    # waitress warns "Task queue depth is N" whenever a request waits for a free thread: under load, a line on stderr
+    # for nearly every request. A proxy in front queues anyway.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    click.echo(f"GasFlow on http://{host}:{port}")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="gasflow")
+    server.serve(app, host, port, threads, announce=click.echo)
 
 
 from app import areas  # noqa: E402
