@@ -9,6 +9,7 @@ GASFLOW_METRICS_PORT set it is served on that loopback port instead (serve_metri
 from __future__ import annotations
 
 import hmac
+import itertools
 import logging
 import re
 import secrets
@@ -42,9 +43,12 @@ def install(app: Flask) -> None:
                                                          latency.labels(method, route))  # fmt: skip
         return found
 
+    # A request id must be unique, not secret: this process's random prefix and a counter (no syscall per request).
+    prefix, numbers = secrets.token_hex(4), itertools.count(1)
+
     def _begin():
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _SANE_ID.fullmatch(given) else secrets.token_hex(8)
+        g.request_id = given if _SANE_ID.fullmatch(given) else f"{prefix}{next(numbers) & 0xFFFFFFFF:08x}"
         g.request_token = logs.request_id.set(g.request_id)
         g.request_started = time.perf_counter()
 
