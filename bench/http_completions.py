@@ -1,9 +1,9 @@
 """User-task completions per second over real HTTP (issue 2 target: >= 400/s on SQLite, one worker process).
 
-Starts `gasflow serve` (waitress, one process, one worker thread unless BENCH_SERVER_THREADS says otherwise, no
-scheduler) on a fresh migrated SQLite database, starts N instances
-of a simple 5-user-task process, then completes every task over HTTP from a few client threads (keep-alive sessions),
-each completion a real POST /api/v1/tasks/{id}/complete with its bearer token. Prints the rate last.
+Starts `gasflow serve` (waitress, one process, one thread — app/web/server.py — unless BENCH_SERVER_THREADS says
+otherwise; no scheduler) on a fresh migrated SQLite database, starts N instances of a simple 5-user-task process, then completes every task over HTTP from a few client threads (keep-alive sessions),
+each completion a real POST /api/v1/tasks/{id}/complete with its bearer token. Prints the server's CPU time per
+completion (Linux: /proc) and the rate last.
 
     .venv/bin/python -m bench.http_completions [INSTANCES] [CLIENT_THREADS]
     BENCH_PROCESS=scripted_tasks .venv/bin/python -m bench.http_completions   # a script and a condition per task
@@ -58,6 +58,15 @@ def _complete_all(port: int, token: str, instance_ids: list[int]) -> tuple[int, 
     return done, errors
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (None where /proc is not there)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     instances_count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     threads_count = int(sys.argv[2]) if len(sys.argv) > 2 else 4
@@ -100,6 +109,7 @@ def main() -> None:
             assert status == 201, body
             ids.append(body["id"])
         chunks = [ids[i::threads_count] for i in range(threads_count)]
+        cpu_before = _cpu_seconds(server.pid)
         started = time.perf_counter()
         # Client threads in one process: the GIL keeps the client on one core and leaves the other to the server
         # (client processes would compete with the server for both cores).
@@ -112,6 +122,7 @@ def main() -> None:
         for w in workers:
             w.join()
         elapsed = time.perf_counter() - started
+        cpu_after = _cpu_seconds(server.pid)
         done = [n for n, _ in outcomes]
         errors = [e for _, errs in outcomes for e in errs]
     finally:
@@ -121,6 +132,8 @@ def main() -> None:
         print(f"errors: {errors[:3]}")
     total = sum(done)
     print(f"{total} completions over HTTP by {threads_count} client threads in {elapsed:.2f} s")
+    if cpu_before is not None and cpu_after is not None and total:
+        print(f"server CPU per completion (with a GET per case): {1000 * (cpu_after - cpu_before) / total:.2f} ms")
     print(f"HTTP task completions per second ({process}, SQLite, one server process): {total / elapsed:.0f}")
 
 
