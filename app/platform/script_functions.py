@@ -123,13 +123,17 @@ class ReplayMismatch(EngineError):
 class CallLog:
     """The calls of one engine step: recorded live, or served from the record during replay."""
 
-    def __init__(self, recorded: list[dict] | None = None):
+    def __init__(self, recorded: list[dict] | None = None, before_first_call: Callable[[], None] | None = None):
         self.calls: list[dict] = []
         self._recorded = recorded
+        self._before_first_call = before_first_call
 
     def call(self, name: str, fn: Callable, args: tuple, kwargs: dict) -> object:
         normal_args = json.loads(json.dumps([*args, kwargs] if kwargs else list(args), default=str, ensure_ascii=False))
         if self._recorded is None:
+            if self._before_first_call is not None:
+                self._before_first_call()  # (steps.apply_step: the savepoint what the call writes is undone to)
+                self._before_first_call = None
             result = fn(*args, **kwargs)
             self.calls.append({"fn": name, "args": normal_args, "result": result})
             return result
@@ -159,9 +163,10 @@ _log: ContextVar[CallLog | None] = ContextVar("gasflow_script_calls", default=No
 
 
 @contextlib.contextmanager
-def recording() -> Iterator[CallLog]:
-    """Around one live engine step: collects every registry call; put ``log.payload()`` into the step's event."""
-    log = CallLog()
+def recording(before_first_call: Callable[[], None] | None = None) -> Iterator[CallLog]:
+    """Around one live engine step: collects every registry call; put ``log.payload()`` into the step's event.
+    ``before_first_call`` runs once, before the first call runs."""
+    log = CallLog(before_first_call=before_first_call)
     token = _log.set(log)
     try:
         yield log

@@ -5,7 +5,6 @@ transaction. Used by every use case that moves an instance (instances, timers, c
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import time
@@ -140,6 +139,29 @@ def save_step(
             setattr(instance, key, value)
 
 
+class _Savepoint:
+    """A savepoint begun at the step's first registry-function call: those calls are the only way a step writes to the
+    database before it is saved, and most steps make none — they skip SQLAlchemy's nested transaction (~0.1 ms, a
+    twentieth of a task completion)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled, self.nested = enabled, None
+
+    def begin(self) -> None:
+        if self.enabled and self.nested is None:
+            self.nested = db.session.begin_nested()
+
+    def __enter__(self) -> _Savepoint:
+        return self
+
+    def __exit__(self, kind, _error, _trace) -> bool:
+        if self.nested is not None and kind is None:
+            self.nested.commit()
+        elif self.nested is not None:
+            self.nested.rollback()
+        return False
+
+
 def apply_step(
     instance: ProcessInstance,
     operation: Callable[[engine.Definition, str, str, datetime], engine.StepResult],
@@ -163,8 +185,8 @@ def apply_step(
     name, actor_id = actor_of(user)
     try:
         # A savepoint: what registry functions wrote during a step that fails is undone before the incident is kept.
-        savepoint = db.session.begin_nested() if incidents_on else contextlib.nullcontext()
-        with savepoint, statements.not_held(), script_functions.recording() as calls:
+        savepoint = _Savepoint(enabled=incidents_on)
+        with savepoint, statements.not_held(), script_functions.recording(before_first_call=savepoint.begin) as calls:
             result = operation(definition, instance.state_json, seed_of(instance), now)
     except engine.EngineError as err:
         if not incidents_on or not incidents.is_incident(err):

@@ -192,3 +192,29 @@ def test_item3_staff_are_kept_out_of_the_incidents_page(app, people):
     from tests.web.test_pages import sign_in
 
     assert sign_in(app, "kf_agent").get("/incidents").status_code == 403
+
+
+@pytest.mark.parametrize("then", ["x = 3", "x = range(3)"])
+def test_item3_a_failing_step_undoes_what_its_registry_calls_wrote(app, people, at, then):
+    """set_supply_status writes the archive inside the step; when a later script of the same step fails, the savepoint
+    begun at that first call is rolled back with the rest, and only the incident is kept."""
+    from app.customers import records as customers
+
+    at(T0.isoformat())
+    customers.create(
+        {"account_no": "LZ-SP-1", "name": "张三", "customer_class": "B2", "district": "利州区", "street": "东坝街道",
+         "estate": "滨江小区", "room": "1-2-301", "phones": ["13800001234"], "branch": "利州区分公司"},
+        people["admin"].user,
+    )  # fmt: skip
+    key = "writes_then_" + ("fails" if "range" in then else "goes_on")
+    _deploy(_task_then_script(key, f'before = set_supply_status("LZ-SP-1", "suspended")\n{then}'))
+    instance = instances.start(key, {}, people["kf_agent"].user)
+    instances.complete_task(open_tasks(instance.id)["Task_first"].id, {}, people["kf_agent"].user)
+    status = db.session.scalar(
+        select(customers.Customer.supply_status).where(customers.Customer.account_no == "LZ-SP-1")
+    )
+    if "range" in then:
+        assert _status(instance.id) == incidents.STATUS and _incident_of(instance.id).element_id == "Script_x"
+        assert status == "normal"  # the call's write went with the failed step
+    else:
+        assert _status(instance.id) == "running" and status == "suspended"  # the same call, kept when the step is
