@@ -133,20 +133,18 @@ class Statement:
 
     def all(self, values: dict) -> list:
         """Every row, as first() gives one."""
-        plan, cursor = self._cursor()
-        try:
-            cursor.execute(plan.sql, plan.parameters(values))
-            raw = cursor.fetchall()
-        finally:
-            cursor.close()
+        plan, raw = self._fetch(values, lambda cursor: cursor.fetchall())
         return [plan.read(r) for r in raw]
 
     def first(self, values: dict):
         """The first row as a named tuple (column keys as attributes, values converted by their types), or None."""
+        plan, raw = self._fetch(values, lambda cursor: cursor.fetchone())
+        return plan.read(raw) if raw is not None else None
+
+    def _fetch(self, values: dict, take):
         plan, cursor = self._cursor()
         try:
             cursor.execute(plan.sql, plan.parameters(values))
-            raw = cursor.fetchone()
+            return plan, take(cursor)
         finally:
             cursor.close()
-        return plan.read(raw) if raw is not None else None

@@ -94,6 +94,18 @@ def _told_and_cut(iid: int, people, at):
     _do(iid, "Task_disconnect", people["lz_staff"], CUT)
 
 
+def _started_and_told(people, at) -> int:
+    """A case past the deadline, signed off and the hotline told (S24.8): the crew's cut is open."""
+    iid = _start(people).instance_id
+    _to_waiting(iid, people, at)
+    at("2026-03-10T00:00:01+08:00")
+    timers.sweep()
+    _do(iid, "Task_signoff", people["lz_head"], APPROVE)
+    at("2026-03-10T09:35:00+08:00")
+    _do(iid, "Task_notify_csc", people["kf_agent"], TOLD)
+    return iid
+
+
 def _to_disconnected(iid: int, people, at):
     _to_waiting(iid, people, at)
     at("2026-03-10T00:00:01+08:00")  # S24.6: the notice's deadline (7 days after 2026-03-02, 24:00) has passed
@@ -245,13 +257,7 @@ def test_S24_6_restore_after_7_hours_escalates_once_and_records_the_breach(billi
 
 
 def test_S24_6_payment_before_the_field_task_is_done_means_no_disconnection(billing, at):
-    iid = _start(billing).instance_id
-    _to_waiting(iid, billing, at)
-    at("2026-03-10T00:00:01+08:00")
-    timers.sweep()
-    _do(iid, "Task_signoff", billing["lz_head"], APPROVE)
-    at("2026-03-10T09:35:00+08:00")
-    _do(iid, "Task_notify_csc", billing["kf_agent"], TOLD)
+    iid = _started_and_told(billing, at)
     cut = _open(iid)["Task_disconnect"]
     _pay(300.5, "2026-03-10T09:00:00+08:00")
     assert _instance(iid).status == "completed" and _supply() == "normal"
@@ -380,13 +386,7 @@ def test_every_time_the_arrears_forms_record_of_what_happened_refuses_the_future
 
 
 def test_a_cut_recorded_in_the_future_is_refused_and_nothing_moves(billing, at):
-    iid = _start(billing).instance_id
-    _to_waiting(iid, billing, at)
-    at("2026-03-10T00:00:01+08:00")
-    timers.sweep()
-    _do(iid, "Task_signoff", billing["lz_head"], APPROVE)
-    at("2026-03-10T09:35:00+08:00")
-    _do(iid, "Task_notify_csc", billing["kf_agent"], TOLD)
+    iid = _started_and_told(billing, at)
     with pytest.raises(Invalid) as err:  # the crew types the planned 10:00 before going out
         _do(iid, "Task_disconnect", billing["lz_staff"], CUT)
     [problem] = err.value.extra["errors"]
