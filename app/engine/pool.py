@@ -13,6 +13,7 @@ killed, and names any that outlived its limit by more than ``STUCK_GRACE`` secon
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -369,6 +370,15 @@ def shared(memory_mb: int = 256, max_workers: int = 4) -> ScriptPool:
         if pool is None:
             pool = _pools[(memory_mb, max_workers)] = ScriptPool(memory_mb, max_workers)
         return pool
+
+
+@atexit.register
+def _close_all() -> None:
+    """At exit, the idle workers go with the process (reaped, not left to the interpreter to warn about)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+    for pool in pools:
+        pool.close()
 
 
 def all_health() -> dict:
