@@ -28,12 +28,11 @@ from pathlib import Path
 
 from app.complaints import demo as story
 from app.platform.demo_cases import beijing
-from bench.common import fresh_app
+from bench.common import fresh_app, proc_stat
 from bench.http_completions import Client, _free_port
 from bench.scale_out import QUIET, ROOT, _database, _gasflow, _wait_up
 
 COMPLAINT_BPMN = ROOT / "processes" / "complaint.bpmn"
-TICKS = os.sysconf("SC_CLK_TCK")
 AGENT, HEAD, STAFF = story.AGENT, story.HEAD, story.STAFF
 TOLD = story.STORIES[0]
 # The closed demo case (app/complaints/demo.py "complaints.closed"), task by task: who works it and what they submit
@@ -108,15 +107,9 @@ def _worker(port: int, tokens: dict[str, str], numbers: list[int], done: list[in
 
 def _tree_cpu(pid: int) -> dict[int, float]:
     """CPU seconds (user + system) of ``pid`` and each live descendant, by pid."""
-    stats: dict[int, tuple[int, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # ended meanwhile
-        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
+    stats = {
+        int(e.name): found for e in Path("/proc").iterdir() if e.name.isdigit() and (found := proc_stat(int(e.name)))
+    }
     tree, frontier = {}, [pid]
     while frontier:
         parent = frontier.pop()

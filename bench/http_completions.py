@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import BENCH, fresh_app
+from bench.common import BENCH, fresh_app, proc_stat
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,15 +56,6 @@ def _complete_all(port: int, token: str, instance_ids: list[int]) -> tuple[int, 
             done += 1
             task_id = (body.get("next_task_ids") or [None])[0]
     return done, errors
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (None where /proc is not there)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -109,7 +100,7 @@ def main() -> None:
             assert status == 201, body
             ids.append(body["id"])
         chunks = [ids[i::threads_count] for i in range(threads_count)]
-        cpu_before = _cpu_seconds(server.pid)
+        cpu_before = proc_stat(server.pid)
         started = time.perf_counter()
         # Client threads in one process: the GIL keeps the client on one core and leaves the other to the server
         # (client processes would compete with the server for both cores).
@@ -122,7 +113,7 @@ def main() -> None:
         for w in workers:
             w.join()
         elapsed = time.perf_counter() - started
-        cpu_after = _cpu_seconds(server.pid)
+        cpu_after = proc_stat(server.pid)
         done = [n for n, _ in outcomes]
         errors = [e for _, errs in outcomes for e in errs]
     finally:
@@ -133,7 +124,9 @@ def main() -> None:
     total = sum(done)
     print(f"{total} completions over HTTP by {threads_count} client threads in {elapsed:.2f} s")
     if cpu_before is not None and cpu_after is not None and total:
-        print(f"server CPU per completion (with a GET per case): {1000 * (cpu_after - cpu_before) / total:.2f} ms")
+        print(
+            f"server CPU per completion (with a GET per case): {1000 * (cpu_after[1] - cpu_before[1]) / total:.2f} ms"
+        )
     print(f"HTTP task completions per second ({process}, SQLite, one server process): {total / elapsed:.0f}")
 
 

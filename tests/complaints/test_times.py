@@ -3,24 +3,11 @@ times and the receipt time are refused beside the field with what time it is, an
 
 from __future__ import annotations
 
-import re
-
 from tests.complaints.test_process import TRIAGE, VALID, _intake, _investigate
 from tests.walk import open_tasks
 from tests.walk import work as _do
-from tests.web.test_pages import sign_in
-
-
-def _error(page: str, field: str) -> str:
-    found = re.search(rf'data-field="{field}">.*?<span class="error-text" role="alert">([^<]+)</span>', page, re.S)
-    return found.group(1) if found else ""
-
-
-def _claimed(app, username: str, task) -> object:
-    person = sign_in(app, username)
-    person.post(f"/tasks/{task.id}/claim")
-    person.get(f"/tasks/{task.id}")
-    return person
+from tests.web.test_pages import claimed as _claimed
+from tests.web.test_pages import field_error as _error
 
 
 def test_C14_1_an_answer_time_in_the_future_is_refused_beside_the_field(app, complaint):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.customers import records as customers
 from app.engine import BpmnInvalid
 from app.extensions import db
 from app.models import Incident, ProcessInstance, Timer
@@ -198,8 +199,6 @@ def test_item3_staff_are_kept_out_of_the_incidents_page(app, people):
 def test_item3_a_failing_step_undoes_what_its_registry_calls_wrote(app, people, at, then):
     """set_supply_status writes the archive inside the step; when a later script of the same step fails, the savepoint
     begun at that first call is rolled back with the rest, and only the incident is kept."""
-    from app.customers import records as customers
-
     at(T0.isoformat())
     customers.create(
         {"account_no": "LZ-SP-1", "name": "张三", "customer_class": "B2", "district": "利州区", "street": "东坝街道",

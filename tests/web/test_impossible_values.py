@@ -4,25 +4,12 @@ cut (arrears and hazard restore). Times in the future on the complaint forms: te
 
 from __future__ import annotations
 
-import re
-
 from app.platform import timers
 from tests.supply.test_pages import _both_disconnected, _pay, cases  # noqa: F401  (fixture)
 from tests.walk import open_tasks
 from tests.walk import work as _do
-from tests.web.test_pages import sign_in
-
-
-def _error(page: str, field: str) -> str:
-    found = re.search(rf'data-field="{field}">.*?<span class="error-text" role="alert">([^<]+)</span>', page, re.S)
-    return found.group(1) if found else ""
-
-
-def _claimed(app, username: str, task) -> object:
-    person = sign_in(app, username)
-    person.post(f"/tasks/{task.id}/claim")
-    person.get(f"/tasks/{task.id}")
-    return person
+from tests.web.test_pages import claimed as _claimed
+from tests.web.test_pages import field_error as _error
 
 
 def test_S19_1_a_restore_reading_below_the_disconnection_reading_is_refused(app, cases, at):  # noqa: F811

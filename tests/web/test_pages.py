@@ -42,6 +42,20 @@ def sign_in(app, username: str) -> Browser:
     return browser
 
 
+def field_error(page: str, field: str) -> str:
+    """The error text a page shows beside a form field ("" when there is none)."""
+    found = re.search(rf'data-field="{field}">.*?<span class="error-text" role="alert">([^<]+)</span>', page, re.S)
+    return found.group(1) if found else ""
+
+
+def claimed(app, username: str, task) -> Browser:
+    """``username`` signed in, the task claimed and its page opened."""
+    person = sign_in(app, username)
+    person.post(f"/tasks/{task.id}/claim")
+    person.get(f"/tasks/{task.id}")
+    return person
+
+
 def _start(people, business_key=None, **data):
     return instances.start("platform_sample", data, people["kf_agent"].user, business_key=business_key)
 
